@@ -1,0 +1,172 @@
+"""What specs are written with: a client that talks HTTP to the learner's app, and checks that
+fail with a reason in HTTP terms.
+
+Every failure a spec raises is read by a learner on the scorecard, so each says what was sent and
+what came back: `POST /items → expected 201, got 200`. Plain `assert` works too, as long as it
+carries such a message: `assert cond, f"{call(response)} → ..."`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from grader.messages import clip, describe_exception
+
+#: The origin every spec request goes to.
+BASE_URL = "http://testserver"
+
+
+class SpecFailure(AssertionError):
+    """A spec's expectation was not met; the message is what the learner reads."""
+
+
+class AppCrashed(Exception):
+    """The learner's app raised instead of answering a request."""
+
+    def __init__(self, what: str, error: BaseException, folder: Path | None) -> None:
+        super().__init__(f"{what} → the app raised {describe_exception(error, folder)}")
+        self.error = error
+
+
+class SpecClient(httpx.AsyncClient):
+    """An `httpx.AsyncClient` whose errors from inside the app name the request and the line."""
+
+    def __init__(self, *, folder: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.folder = folder
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return await super().send(request, **kwargs)
+        except httpx.HTTPError:
+            raise
+        except Exception as error:
+            raise AppCrashed(_request_line(request), error, self.folder) from error
+
+
+@asynccontextmanager
+async def open_client(
+    app: Any,
+    *,
+    folder: Path | None = None,
+    address: tuple[str, int] = ("127.0.0.1", 50000),
+    headers: dict[str, str] | None = None,
+) -> AsyncIterator[SpecClient]:
+    """Start the app (running its lifespan), yield a client for it, then shut it down.
+
+    `address` is the client address the app sees in `request.client`.
+    """
+    try:
+        manager = LifespanManager(app, startup_timeout=10, shutdown_timeout=10)
+        await manager.__aenter__()
+    except Exception as error:
+        raise AppCrashed("starting the app (lifespan startup)", error, folder) from error
+    try:
+        transport = httpx.ASGITransport(app=manager.app, client=address)
+        async with SpecClient(
+            folder=folder, transport=transport, base_url=BASE_URL, headers=headers
+        ) as client:
+            yield client
+    finally:
+        await manager.__aexit__(None, None, None)
+
+
+def call(response: httpx.Response) -> str:
+    """`POST /items?x=1`: the request that produced `response`, for messages."""
+    return _request_line(response.request)
+
+
+def _request_line(request: httpx.Request) -> str:
+    target = request.url.raw_path.decode("ascii", "replace")
+    return f"{request.method} {clip(target, 120)}"
+
+
+def body_excerpt(response: httpx.Response, limit: int = 160) -> str:
+    """The start of the response body, as a learner would want it quoted."""
+    text = response.text.strip()
+    return clip(text, limit) if text else "(empty body)"
+
+
+def fail(message: str) -> SpecFailure:
+    """A failure to `raise`, so that type checkers see the spec stop there."""
+    return SpecFailure(message)
+
+
+def expect_status(response: httpx.Response, *expected: int) -> httpx.Response:
+    """Fail unless the status is one of `expected`; returns the response for chaining."""
+    if response.status_code not in expected:
+        wanted = " or ".join(str(code) for code in expected)
+        raise fail(
+            f"{call(response)} → expected {wanted}, got {response.status_code}: "
+            f"{body_excerpt(response)}"
+        )
+    return response
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The response's JSON body; fails if it has none."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = response.headers.get("content-type", "no content-type")
+        raise fail(
+            f"{call(response)} → expected a JSON body, got {kind}: {body_excerpt(response)}"
+        ) from None
+
+
+def expect_json(response: httpx.Response, status: int) -> Any:
+    """Fail unless the status is `status` and the body is JSON; return the body."""
+    return json_body(expect_status(response, status))
+
+
+def expect_object(response: httpx.Response, status: int, *fields: str) -> dict[str, Any]:
+    """The body as a JSON object that has at least `fields`."""
+    body = expect_json(response, status)
+    if not isinstance(body, dict):
+        raise fail(f"{call(response)} → expected a JSON object, got {clip(json.dumps(body), 160)}")
+    missing = [name for name in fields if name not in body]
+    if missing:
+        names = ", ".join(f'"{name}"' for name in missing)
+        raise fail(f"{call(response)} → response has no field {names}: {body_excerpt(response)}")
+    return body
+
+
+def expect_list(response: httpx.Response, status: int = 200) -> list[Any]:
+    """The body as a JSON array."""
+    body = expect_json(response, status)
+    if not isinstance(body, list):
+        raise fail(f"{call(response)} → expected a JSON array, got {clip(json.dumps(body), 160)}")
+    return body
+
+
+def expect_header(response: httpx.Response, name: str) -> str:
+    """The value of header `name`; fails if the response lacks it."""
+    value = response.headers.get(name)
+    if value is None:
+        raise fail(f"{call(response)} → response has no {name} header")
+    return str(value)
+
+
+def expect_no_fields(response: httpx.Response, body: Any, names: Iterable[str]) -> None:
+    """Fail if any of `names` appears as a key anywhere in `body`, however deeply nested."""
+    names = set(names)
+    for key in _keys(body):
+        if key in names:
+            raise fail(f'{call(response)} → response has field "{key}"')
+
+
+def _keys(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _keys(item)

@@ -1,0 +1,64 @@
+"""Turning exceptions and long text into the short lines a learner reads on the scorecard.
+
+A learner sees where *their* code went wrong (`main.py, line 12`), never the spec's source,
+never an absolute path of this machine, and never a wall of text.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+#: Longest message kept for one spec; longer ones are cut with a note.
+MESSAGE_LIMIT = 600
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` cut to `limit` characters, saying so when it was cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rstrip() + f" … (cut, {len(text) - limit} more characters)"
+
+
+def learner_location(tb: TracebackType | None, folder: Path) -> str | None:
+    """`main.py, line 12`: the innermost frame of the traceback that runs code inside `folder`."""
+    prefix = str(folder.resolve()) + os.sep
+    found: str | None = None
+    for frame in traceback.extract_tb(tb):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(prefix):
+            found = f"{Path(path[len(prefix) :]).as_posix()}, line {frame.lineno}"
+    return found
+
+
+def syntax_location(exc: SyntaxError, folder: Path) -> str | None:
+    """Where a SyntaxError points, if it points inside `folder`."""
+    if not exc.filename:
+        return None
+    path = os.path.abspath(exc.filename)
+    prefix = str(folder.resolve()) + os.sep
+    if not path.startswith(prefix):
+        return None
+    return f"{Path(path[len(prefix) :]).as_posix()}, line {exc.lineno}"
+
+
+def describe_exception(exc: BaseException, folder: Path | None = None) -> str:
+    """`ZeroDivisionError: division by zero (main.py, line 12)`, located in the learner's code."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    where = None
+    if folder is not None:
+        if isinstance(exc, SyntaxError):
+            where = syntax_location(exc, folder)
+            text = f"{type(exc).__name__}: {exc.msg}"
+        where = where or learner_location(exc.__traceback__, folder)
+    return f"{text} ({where})" if where else text
+
+
+def scrub(text: str, paths: dict[str, str]) -> str:
+    """Replace each absolute path in `text` with its short public name."""
+    for path, shown in sorted(paths.items(), key=lambda item: -len(item[0])):
+        text = text.replace(path + os.sep, shown + "/").replace(path, shown)
+    return text
