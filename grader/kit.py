@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
+from grader import events
 from grader.messages import clip, describe_exception
 
 #: The origin every spec request goes to.
@@ -63,11 +64,14 @@ async def open_client(
 
     `address` is the client address the app sees in `request.client`.
     """
+    # No timeouts of its own: the grader times the spec, and says a hang was in startup.
+    manager = LifespanManager(app, startup_timeout=None, shutdown_timeout=None)
+    events.phase(events.STARTUP)
     try:
-        manager = LifespanManager(app, startup_timeout=10, shutdown_timeout=10)
         await manager.__aenter__()
     except Exception as error:
         raise AppCrashed("starting the app (lifespan startup)", error, folder) from error
+    events.phase(events.RUN)
     try:
         transport = httpx.ASGITransport(app=manager.app, client=address)
         async with SpecClient(

@@ -2,13 +2,15 @@
 
 Every spec gets its own import of the learner's modules, made with the spec's own environment
 and working directory, so settings read at import time, module-level engines and caches never
-leak from one spec into the next. Nothing is written into the learner's folder: bytecode caching
-is off for every import made here.
+leak from one spec into the next. Nothing is written into the learner's folder: modules found
+there are loaded by a loader that never writes `__pycache__`, while every other module keeps its
+bytecode cache (recompiling the libraries on every run would cost more than the specs do).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -16,13 +18,53 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# Learners' folders stay byte-for-byte as they were: no __pycache__ appears in them.
-sys.dont_write_bytecode = True
+from grader import events
+from grader.messages import describe_exception
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+#: Folders whose modules must load without writing bytecode: the learners' folders.
+_READ_ONLY: set[str] = set()
 
 
-class AppNotFound(Exception):
+class _ReadOnlySourceLoader(importlib.machinery.SourceFileLoader):
+    """Loads a module from source (or a cache already there) and never writes a cache file."""
+
+    def set_data(self, path: str, data: Buffer, *, _mode: int = 0o666) -> None:
+        return None
+
+
+def _read_only_finder(path: str) -> importlib.machinery.FileFinder:
+    """A path hook that claims the learners' folders and passes on every other path."""
+    full = os.path.abspath(path)
+    if not any(full == root or full.startswith(root + os.sep) for root in _READ_ONLY):
+        raise ImportError("not a learner's folder")
+    return importlib.machinery.FileFinder(
+        full, (_ReadOnlySourceLoader, importlib.machinery.SOURCE_SUFFIXES)
+    )
+
+
+sys.path_hooks.insert(0, _read_only_finder)
+
+
+def protect(folder: Path) -> None:
+    """From now on, importing from `folder` (or below it) writes nothing into it."""
+    root = str(folder.resolve())
+    if root not in _READ_ONLY:
+        _READ_ONLY.add(root)
+        for cached in list(sys.path_importer_cache):
+            if os.path.abspath(cached).startswith(root):
+                del sys.path_importer_cache[cached]
+
+
+class AppImportError(Exception):
+    """The learner's app cannot be imported; the message says why and where."""
+
+
+class AppNotFound(AppImportError):
     """The module imported, but the app object it should define is not there."""
 
 
@@ -36,10 +78,11 @@ class LoadedApp:
 
 def forget_modules(folder: Path) -> None:
     """Drop every imported module whose file lies inside `folder`, so the next import is fresh."""
+    # The folder goes on sys.path as an absolute path, so its modules' files start with it.
     prefix = str(folder.resolve()) + os.sep
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and os.path.abspath(file).startswith(prefix):
+        if isinstance(file, str) and file.startswith(prefix):
             del sys.modules[name]
     importlib.invalidate_caches()
 
@@ -79,10 +122,22 @@ def loaded_app(folder: Path, spec: str = "main:app") -> Iterator[LoadedApp]:
     """
     module_name, _, attribute = spec.partition(":")
     folder = folder.resolve()
+    protect(folder)
     forget_modules(folder)
     sys.path.insert(0, str(folder))
     try:
-        module = importlib.import_module(module_name)
+        events.phase(events.IMPORT)
+        try:
+            module = importlib.import_module(module_name)
+        except SystemExit as exit:
+            raise AppImportError(
+                f"importing {module_name} called an exit ({exit.code!r}){_where(exit, folder)}"
+            ) from None
+        except Exception as error:
+            raise AppImportError(
+                f"importing {module_name} raised {describe_exception(error, folder)}"
+            ) from error
+        events.phase(events.RUN)
         try:
             app = getattr(module, attribute)
         except AttributeError:
@@ -97,3 +152,8 @@ def loaded_app(folder: Path, spec: str = "main:app") -> Iterator[LoadedApp]:
         except ValueError:
             pass
         forget_modules(folder)
+
+
+def _where(error: BaseException, folder: Path) -> str:
+    text = describe_exception(error, folder)
+    return text[text.rindex(" (") :] if text.endswith(")") and " (" in text else ""

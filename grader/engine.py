@@ -1,0 +1,327 @@
+"""Grading exercises in isolation: one grading process per exercise, watched, timed and capped.
+
+Each exercise runs in a process of its own, so an app that hangs, loops, exits or crashes
+costs only its own spec: the grader marks that spec (timeout or crashed) and starts a fresh
+process for the specs that remain. A hang or crash while importing or starting the app ends the
+exercise at once, since every spec would meet it again. Up to `jobs` exercises run at a time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader import ROOT, events, processes
+from grader.manifest import Exercise
+from grader.messages import clip, scrub
+from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
+
+#: What the app may print per spec, and per exercise outside specs, before the rest is dropped.
+SPEC_OUTPUT_LIMIT = 2_000
+EXERCISE_OUTPUT_LIMIT = 4_000
+#: Imported once by the grader before forking, so that grading processes start warm.
+CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
+EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a spec, and a whole exercise, may take before the grader stops it."""
+
+    spec: float = 10.0
+    exercise: float = 120.0
+
+
+def preload(extras: bool) -> None:
+    """Import what every grading process needs (and, with `extras`, what most need) once."""
+    for name in CORE_MODULES + (EXTRA_MODULES if extras else ()):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    importlib.import_module("grader.reporter")
+
+
+@dataclass
+class _Run:
+    """The grading of one exercise, across however many processes it takes."""
+
+    exercise: Exercise
+    target: Path
+    limits: Limits
+    result: ExerciseResult
+    started: float = 0.0
+    process: processes.Process | None = None
+    specs: dict[str, SpecResult] = field(default_factory=dict)
+    current: SpecResult | None = None
+    spec_started: float = 0.0
+    phase: str = events.RUN
+    done: bool = False
+    finished: bool = False
+    pending: bytes = b""
+    output_dropped: int = 0
+    paths: dict[str, str] = field(default_factory=dict)
+
+    # --- events from the grading process -------------------------------------------------
+    def on_event(self, event: dict[str, object], now: float) -> None:
+        kind = event["event"]
+        if kind == "collected" and not self.specs:
+            for raw in event.get("specs", []):  # type: ignore[attr-defined]
+                spec = SpecResult(
+                    id=str(raw["id"]),
+                    name=str(raw["name"]),
+                    description=str(raw["description"]),
+                    task=int(raw["task"]),
+                )
+                self.specs[spec.id] = spec
+                self.result.specs.append(spec)
+        elif kind == "start":
+            self.current = self.specs.get(str(event.get("id")))
+            self.spec_started = now
+            self.phase = events.RUN
+        elif kind == "phase":
+            self.phase = str(event.get("phase"))
+        elif kind == "result":
+            finished = self.specs.get(str(event.get("id")))
+            if finished is not None:
+                finished.status = SpecStatus(str(event.get("status")))
+                finished.message = _text(event.get("message"))
+                finished.duration = float(event.get("duration", 0.0))  # type: ignore[arg-type]
+            self.current = None
+        elif kind == "fatal":
+            self.fail(ExerciseStatus.ERROR, _text(event.get("message")) or "the app cannot load")
+        elif kind == "done":
+            self.done = True
+
+    def on_output(self, data: bytes) -> None:
+        text = scrub(data.decode("utf-8", "replace"), self.paths)
+        if self.current is not None:
+            room = SPEC_OUTPUT_LIMIT - len(self.current.output)
+            self.current.output += text[: max(room, 0)]
+        else:
+            room = EXERCISE_OUTPUT_LIMIT - len(self.result.output)
+            self.result.output += text[: max(room, 0)]
+        self.output_dropped += max(len(text) - max(room, 0), 0)
+
+    # --- how it ends ------------------------------------------------------------------------
+    def fail(self, status: ExerciseStatus, message: str) -> None:
+        """The whole exercise failed; the first reason given is the one kept."""
+        if self.result.failure is None:
+            self.result.failure = status
+            self.result.message = message
+
+    def stop_current(self, status: SpecStatus, message: str) -> None:
+        if self.current is not None and self.current.status is SpecStatus.NOT_RUN:
+            self.current.status = status
+            self.current.message = message
+            self.current.duration = time.perf_counter() - self.spec_started
+        self.current = None
+
+    def remaining(self) -> list[str]:
+        return [spec.id for spec in self.result.specs if spec.status is not SpecStatus.NOT_RUN]
+
+    def unfinished(self) -> bool:
+        return any(spec.status is SpecStatus.NOT_RUN for spec in self.result.specs)
+
+    def close(self, now: float) -> None:
+        reason = self.result.message or "an earlier problem stopped the exercise"
+        for spec in self.result.specs:
+            if spec.status is SpecStatus.NOT_RUN and spec.message is None:
+                spec.message = f"not run: {reason}"
+        if self.output_dropped:
+            self.result.output += f"\n… (cut: {self.output_dropped} more characters of output)"
+        if not self.result.specs and self.result.failure is None:
+            self.fail(ExerciseStatus.ERROR, "the grader found no specs for this exercise")
+        self.result.output = clip(self.result.output, EXERCISE_OUTPUT_LIMIT + 200)
+        self.result.duration = now - self.started
+        self.finished = True
+
+
+class Engine:
+    """Grades exercises of one target folder, `jobs` at a time, reporting each as it ends."""
+
+    def __init__(
+        self,
+        target: Path,
+        *,
+        limits: Limits = Limits(),
+        jobs: int = 1,
+        fork: bool = processes.CAN_FORK,
+        on_done: Callable[[ExerciseResult], None] | None = None,
+    ) -> None:
+        self.target = target.resolve()
+        self.limits = limits
+        self.jobs = max(jobs, 1)
+        self.fork = fork and processes.CAN_FORK
+        self.on_done = on_done
+        self.pipes = processes.Pipes()
+
+    def grade(self, exercises: Sequence[Exercise]) -> RunResult:
+        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        clock = time.perf_counter()
+        if self.fork:
+            preload(extras=len(exercises) > 1)
+        waiting = [self._new_run(exercise) for exercise in exercises]
+        runs = list(waiting)
+        active: list[_Run] = []
+        while waiting or active:
+            while waiting and len(active) < self.jobs:
+                run = waiting.pop(0)
+                self._begin(run)
+                if not run.finished:
+                    active.append(run)
+                elif self.on_done:
+                    self.on_done(run.result)
+            now = time.perf_counter()
+            timeout = min((self._deadline(run) for run in active), default=now) - now
+            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), 1.0)):
+                run = next(run for run in active if run.process is process)
+                if fd == process.events:
+                    self._on_events(run, data)
+                else:
+                    run.on_output(data)
+            now = time.perf_counter()
+            for run in list(active):
+                self._check(run, now)
+                if run.finished:
+                    active.remove(run)
+                    if self.on_done:
+                        self.on_done(run.result)
+        return RunResult(
+            target=self.target.name,
+            exercises=[run.result for run in runs],
+            started_at=started_at,
+            duration=time.perf_counter() - clock,
+        )
+
+    # --- one exercise ---------------------------------------------------------------------------
+    def _new_run(self, exercise: Exercise) -> _Run:
+        result = ExerciseResult(
+            number=exercise.number,
+            slug=exercise.slug,
+            title=exercise.title,
+            max_score=float(exercise.points),
+        )
+        folder = self.target / exercise.name
+        paths = {str(folder): exercise.name, str(self.target): self.target.name, str(ROOT): "."}
+        return _Run(exercise, self.target, self.limits, result, paths=paths)
+
+    def _begin(self, run: _Run) -> None:
+        run.started = time.perf_counter()
+        if not (self.target / run.exercise.name).is_dir():
+            run.fail(ExerciseStatus.ERROR, f"folder {run.exercise.name} is missing from the target")
+            run.close(run.started)
+            return
+        self._spawn(run)
+
+    def _spawn(self, run: _Run) -> None:
+        run.done = False
+        run.pending = b""
+        run.phase = events.RUN
+        run.process = processes.start(
+            run.exercise.name, run.target, run.remaining(), fork=self.fork
+        )
+        self.pipes.watch(run.process)
+
+    def _deadline(self, run: _Run) -> float:
+        ends = run.started + self.limits.exercise
+        if run.current is not None:
+            ends = min(ends, run.spec_started + self.limits.spec)
+        return ends
+
+    def _on_events(self, run: _Run, data: bytes) -> None:
+        if not data:
+            return  # end of file: `_check` reaps the process
+        lines = (run.pending + data).split(b"\n")
+        run.pending = lines.pop()
+        now = time.perf_counter()
+        for line in lines:
+            event = events.decode(line)
+            if event is not None:
+                run.on_event(event, now)
+
+    def _check(self, run: _Run, now: float) -> None:
+        process = run.process
+        if process is None:
+            return
+        if process.events not in process.open_pipes:  # the process ended, or is ending
+            self._reap(run, now, killed=None)
+        elif now >= run.started + self.limits.exercise:
+            self._reap(run, now, killed="exercise")
+        elif run.current is not None and now >= run.spec_started + self.limits.spec:
+            self._reap(run, now, killed="spec")
+
+    def _reap(self, run: _Run, now: float, killed: str | None) -> None:
+        process = run.process
+        assert process is not None
+        if killed or not run.done:
+            process.kill()
+        for fd, data in self.pipes.drain(process):
+            if fd == process.output:
+                run.on_output(data)
+            else:
+                self._on_events(run, data)
+        how = process.wait()
+        run.process = None
+        spec_limit, exercise_limit = self.limits.spec, self.limits.exercise
+        if killed == "exercise":
+            run.stop_current(
+                SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s"
+            )
+            run.fail(
+                ExerciseStatus.TIMEOUT,
+                f"grading took longer than {exercise_limit:g} s, the limit per exercise",
+            )
+        elif killed == "spec" and run.phase in (events.IMPORT, events.STARTUP):
+            what = (
+                "importing the app"
+                if run.phase == events.IMPORT
+                else "the app's startup (lifespan)"
+            )
+            message = (
+                f"{what} did not finish within {spec_limit:g} s: "
+                "an endless loop or a blocking call?"
+            )
+            run.stop_current(SpecStatus.TIMEOUT, message)
+            run.fail(ExerciseStatus.TIMEOUT, message)
+        elif killed == "spec":
+            run.stop_current(
+                SpecStatus.TIMEOUT,
+                f"did not finish within {spec_limit:g} s: the app hung or looped "
+                "while answering (an endless loop, a deadlock, a blocking call in async code?)",
+            )
+        elif not run.done:
+            if run.phase in (events.IMPORT, events.STARTUP):
+                what = "importing the app" if run.phase == events.IMPORT else "starting the app"
+                message = f"the grading process died while {what} ({how})"
+                run.stop_current(SpecStatus.CRASHED, message)
+                run.fail(ExerciseStatus.CRASHED, message)
+            elif run.current is not None:
+                run.stop_current(
+                    SpecStatus.CRASHED, f"the grading process died during this spec ({how})"
+                )
+            else:
+                detail = run.result.output.strip().splitlines()[-1:] or [how]
+                run.fail(
+                    ExerciseStatus.CRASHED,
+                    f"the grading process died before any spec ran ({how}): {detail[0]}",
+                )
+        can_go_on = run.result.failure is None and now < run.started + exercise_limit
+        if can_go_on and run.unfinished():
+            self._spawn(run)  # a fresh process for the specs that remain
+        else:
+            run.close(now)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def default_jobs() -> int:
+    """Grading processes to run at once: one per core, and no more than four."""
+    return max(1, min(os.cpu_count() or 1, 4))

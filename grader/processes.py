@@ -1,0 +1,198 @@
+"""Grading processes and their pipes: start one, read from many at once, stop one for good.
+
+Where the OS can fork, a grading process is a fork of the grader (imports already paid); where
+it cannot (Windows), it is a fresh `python -m grader.worker`. Pipes are watched with `selectors`
+where pipes can be selected (POSIX) and by one reader thread per pipe elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Bytes read from a pipe at a time.
+CHUNK = 65536
+CAN_FORK = hasattr(os, "fork")
+CAN_SELECT_PIPES = os.name == "posix"
+
+
+@dataclass(eq=False)
+class Process:
+    """One grading process and the two pipes the grader reads: events and the app's output."""
+
+    events: int
+    output: int
+    pid: int | None = None
+    popen: subprocess.Popen[bytes] | None = None
+    open_pipes: set[int] = field(default_factory=set)
+
+    def kill(self) -> None:
+        """Stop the process and anything it started, at once."""
+        try:
+            if self.popen is not None and os.name != "posix":
+                self.popen.kill()
+            elif self.pid is not None:
+                os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+    def wait(self) -> str:
+        """Reap the process; describe how it ended (`exited with code 3`, `killed by SIGSEGV`)."""
+        if self.popen is not None:
+            code = self.popen.wait()
+        else:
+            assert self.pid is not None
+            _, status = os.waitpid(self.pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exited with code {code}"
+
+
+def start(name: str, target: Path, deselect: Sequence[str], *, fork: bool) -> Process:
+    """Start grading exercise `name` of `target`, skipping the specs in `deselect`."""
+    if fork:
+        return _fork(name, target, deselect)
+    return _spawn(name, target, deselect)
+
+
+def _fork(name: str, target: Path, deselect: Sequence[str]) -> Process:
+    from grader import worker
+
+    events_r, events_w = os.pipe()
+    output_r, output_w = os.pipe()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or the child would print the grader's buffered text again
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which never returns
+        os.close(events_r)
+        os.close(output_r)
+        worker.forked(name, target, deselect, events_w, output_w)
+    os.close(events_w)
+    os.close(output_w)
+    return Process(events=events_r, output=output_r, pid=pid, open_pipes={events_r, output_r})
+
+
+def _spawn(name: str, target: Path, deselect: Sequence[str]) -> Process:
+    from grader import ROOT
+
+    command = [sys.executable, "-m", "grader.worker", name, str(target)]
+    command += [f"--deselect={spec}" for spec in deselect]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    popen = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=os.name == "posix",
+    )
+    assert popen.stdout is not None and popen.stderr is not None
+    # Own duplicates of the pipes, so that closing them never races with Popen's file objects.
+    events, output = os.dup(popen.stdout.fileno()), os.dup(popen.stderr.fileno())
+    popen.stdout.close()
+    popen.stderr.close()
+    return Process(
+        events=events,
+        output=output,
+        pid=popen.pid,
+        popen=popen,
+        open_pipes={events, output},
+    )
+
+
+class Pipes:
+    """Waits on the pipes of many processes at once; yields what arrives, and end-of-file."""
+
+    def __init__(self) -> None:
+        self._owners: dict[int, Process] = {}
+        self._selector = selectors.DefaultSelector() if CAN_SELECT_PIPES else None
+        self._arrived: queue.Queue[tuple[int, bytes]] = queue.Queue()
+
+    def watch(self, process: Process) -> None:
+        for fd in (process.events, process.output):
+            self._owners[fd] = process
+            if self._selector is not None:
+                os.set_blocking(fd, False)
+                self._selector.register(fd, selectors.EVENT_READ)
+            else:
+                threading.Thread(target=self._pump, args=(fd,), daemon=True).start()
+
+    def wait(self, timeout: float) -> list[tuple[Process, int, bytes]]:
+        """What arrived within `timeout` seconds: (process, fd, data); empty data means EOF."""
+        if self._selector is None:
+            return self._wait_threads(timeout)
+        arrived = []
+        for key, _ in self._selector.select(max(timeout, 0)):
+            fd = int(key.fd)
+            try:
+                data = os.read(fd, CHUNK)
+            except BlockingIOError:
+                continue
+            arrived.append((self._owners[fd], fd, data))
+            if not data:
+                self._forget(fd)
+        return arrived
+
+    def _wait_threads(self, timeout: float) -> list[tuple[Process, int, bytes]]:
+        arrived = []
+        try:
+            item = self._arrived.get(timeout=max(timeout, 0.001))
+            while True:
+                fd, data = item
+                if fd in self._owners:
+                    arrived.append((self._owners[fd], fd, data))
+                    if not data:
+                        self._forget(fd)
+                item = self._arrived.get_nowait()
+        except queue.Empty:
+            pass
+        return arrived
+
+    def drain(self, process: Process) -> list[tuple[int, bytes]]:
+        """Whatever is left in a stopped process's pipes, then forget them."""
+        left = []
+        for fd in list(process.open_pipes):
+            if self._selector is not None:
+                while True:
+                    try:
+                        data = os.read(fd, CHUNK)
+                    except (BlockingIOError, OSError):
+                        break
+                    if not data:
+                        break
+                    left.append((fd, data))
+            self._forget(fd, at_eof=False)
+        return left
+
+    def _forget(self, fd: int, *, at_eof: bool = True) -> None:
+        process = self._owners.pop(fd, None)
+        if process is None:
+            return
+        process.open_pipes.discard(fd)
+        if self._selector is not None:
+            self._selector.unregister(fd)
+        if self._selector is not None or at_eof:
+            os.close(fd)  # a reader thread still blocked on it closes nothing: it leaks instead
+
+    def _pump(self, fd: int) -> None:
+        while True:
+            try:
+                data = os.read(fd, CHUNK)
+            except OSError:
+                data = b""
+            self._arrived.put((fd, data))
+            if not data:
+                return

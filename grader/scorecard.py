@@ -1,0 +1,165 @@
+"""The scorecard: what a learner reads after every grading.
+
+For several exercises, a table (number, title, specs, points, status). For one exercise (or with
+`--verbose`), every task and spec: ✓ or ✗, the spec's one-line description, and for each failure
+the reason in HTTP terms plus the task's first hint. Then the totals and what to do next.
+Colour follows the terminal: none when output is not a terminal or `NO_COLOR` is set.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from grader.manifest import Track
+from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult
+
+STYLES = {
+    ExerciseStatus.PASSED: "bold green",
+    ExerciseStatus.IN_PROGRESS: "yellow",
+    ExerciseStatus.NOT_STARTED: "dim",
+    ExerciseStatus.ERROR: "bold red",
+    ExerciseStatus.TIMEOUT: "bold red",
+    ExerciseStatus.CRASHED: "bold red",
+}
+#: Lines of an app's output shown under an exercise that failed as a whole.
+OUTPUT_LINES = 8
+
+
+class Marks:
+    """✓ and ✗ where the terminal can show them, plain letters where it cannot."""
+
+    def __init__(self, console: Console) -> None:
+        try:
+            "✓✗→·".encode(console.encoding or "ascii")
+            self.ok, self.no, self.dot = "✓", "✗", "·"
+        except (UnicodeEncodeError, LookupError):
+            self.ok, self.no, self.dot = "+", "x", "-"
+
+
+def render(console: Console, run: RunResult, track: Track, *, detail: bool) -> None:
+    """Print the scorecard of `run`; `detail` shows every spec of every exercise."""
+    marks = Marks(console)
+    if detail:
+        for exercise in run.exercises:
+            console.print(exercise_detail(exercise, track, marks))
+            console.print()
+    if len(run.exercises) > 1 or not detail:
+        console.print(summary_table(run, marks))
+    console.print(totals(run, marks))
+
+
+def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Group:
+    """One exercise, task by task and spec by spec."""
+    status = exercise.status
+    head = Text.assemble(
+        (f"{exercise.number:02d} {marks.dot} {exercise.title}", "bold"),
+        f"   {exercise.passed}/{exercise.total} specs {marks.dot} ",
+        f"{_points(exercise.score)}/{_points(exercise.max_score)} points {marks.dot} ",
+        (status.label, STYLES[status]),
+    )
+    parts: list[Text] = [head]
+    if exercise.message:
+        parts.append(Text(f"  {exercise.message}", style="red"))
+        parts.extend(_output_excerpt(exercise.output))
+    manifest = next((e for e in track.exercises if e.number == exercise.number), None)
+    tasks = sorted({spec.task for spec in exercise.specs})
+    for number in tasks:
+        specs = [spec for spec in exercise.specs if spec.task == number]
+        task = manifest.task(number) if manifest else None
+        title = task.title if task else ""
+        passed = sum(spec.passed for spec in specs)
+        style = "green" if passed == len(specs) else "default"
+        parts.append(
+            Text(f"\n  Task {number}: {title}  ({passed}/{len(specs)})", style=f"bold {style}")
+        )
+        for spec in specs:
+            parts.extend(_spec_lines(spec, marks))
+        if passed < len(specs) and task is not None and exercise.message is None:
+            parts.append(Text(f"    hint: {task.hints[0]}", style="cyan"))
+    return Group(*parts)
+
+
+def _spec_lines(spec: SpecResult, marks: Marks) -> list[Text]:
+    if spec.passed:
+        return [Text.assemble(("    " + marks.ok + " ", "green"), spec.description)]
+    lines = [Text.assemble(("    " + marks.no + " ", "red"), spec.description)]
+    if spec.message:
+        for line in spec.message.splitlines():
+            lines.append(Text(f"        {line}", style="dim"))
+    return lines
+
+
+def _output_excerpt(output: str) -> list[Text]:
+    lines = output.strip().splitlines()
+    if not lines:
+        return []
+    shown = lines[-OUTPUT_LINES:]
+    note = (
+        f"  the app printed ({len(lines) - len(shown)} earlier lines not shown):"
+        if len(lines) > len(shown)
+        else "  the app printed:"
+    )
+    return [Text(note, style="dim")] + [Text(f"    {line}", style="dim") for line in shown]
+
+
+def summary_table(run: RunResult, marks: Marks) -> Table:
+    """One row per exercise."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("Exercise")
+    table.add_column("Specs", justify="right")
+    table.add_column("Points", justify="right")
+    table.add_column("Status")
+    for exercise in run.exercises:
+        status = exercise.status
+        table.add_row(
+            f"{exercise.number:02d}",
+            escape(exercise.title),
+            f"{exercise.passed}/{exercise.total}",
+            f"{_points(exercise.score)}/{_points(exercise.max_score)}",
+            Text(status.label, style=STYLES[status]),
+        )
+    return table
+
+
+def totals(run: RunResult, marks: Marks) -> Group:
+    """The totals line, and the next exercise to work on with its first failing spec."""
+    done = sum(ex.status is ExerciseStatus.PASSED for ex in run.exercises)
+    lines = [
+        Text.assemble(
+            "\n",
+            ("Total: ", "bold"),
+            f"{_points(run.score)}/{_points(run.max_score)} points ({run.percent:.0f}%) "
+            f"{marks.dot} {done} of {len(run.exercises)} exercises passed "
+            f"{marks.dot} {run.duration:.1f} s",
+        )
+    ]
+    nxt = run.next_up()
+    if nxt is None:
+        lines.append(Text("All passed. Well done!", style="bold green"))
+        return Group(*lines)
+    lines.append(
+        Text.assemble(
+            ("Next up: ", "bold"),
+            f"{nxt.number:02d} {nxt.title} ",
+            ("(", "dim"),
+            (f"nox -s grade -- {nxt.number:02d}", "cyan"),
+            (")", "dim"),
+        )
+    )
+    if nxt.message:
+        lines.append(Text(f"  {nxt.message}", style="red"))
+    else:
+        first = nxt.first_failure()
+        if first is not None:
+            lines.append(Text.assemble(("  " + marks.no + " ", "red"), first.description))
+            if first.message:
+                lines.append(Text(f"    {first.message.splitlines()[0]}", style="dim"))
+    return Group(*lines)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
