@@ -8,6 +8,7 @@ reported as one `ManifestError` line that names the file and the field.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-MANIFEST = ROOT / "grader" / "track.toml"
+#: The manifest; `KATA_MANIFEST` points elsewhere (the kata's own tests use it).
+MANIFEST = Path(os.environ.get("KATA_MANIFEST") or ROOT / "grader" / "track.toml")
 FORMAT_VERSION = 1
 
 

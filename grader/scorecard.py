@@ -64,6 +64,10 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
     if exercise.message:
         parts.append(Text(f"  {exercise.message}", style="red"))
         parts.extend(_output_excerpt(exercise.output))
+    ran = [spec for spec in exercise.specs if spec.message != f"not run: {exercise.message}"]
+    if exercise.message and len(ran) <= 1:
+        # Nothing ran past the problem: the reason above says all there is to say.
+        return Group(*parts)
     manifest = next((e for e in track.exercises if e.number == exercise.number), None)
     tasks = sorted({spec.task for spec in exercise.specs})
     for number in tasks:
@@ -76,17 +80,17 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
             Text(f"\n  Task {number}: {title}  ({passed}/{len(specs)})", style=f"bold {style}")
         )
         for spec in specs:
-            parts.extend(_spec_lines(spec, marks))
+            parts.extend(_spec_lines(spec, marks, exercise.message))
         if passed < len(specs) and task is not None and exercise.message is None:
             parts.append(Text(f"    hint: {task.hints[0]}", style="cyan"))
     return Group(*parts)
 
 
-def _spec_lines(spec: SpecResult, marks: Marks) -> list[Text]:
+def _spec_lines(spec: SpecResult, marks: Marks, reason: str | None) -> list[Text]:
     if spec.passed:
         return [Text.assemble(("    " + marks.ok + " ", "green"), spec.description)]
     lines = [Text.assemble(("    " + marks.no + " ", "red"), spec.description)]
-    if spec.message:
+    if spec.message and spec.message != f"not run: {reason}":
         for line in spec.message.splitlines():
             lines.append(Text(f"        {line}", style="dim"))
     return lines

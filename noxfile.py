@@ -1,0 +1,112 @@
+# /// script
+# dependencies = ["nox>=2025.2.9", "uv>=0.5"]
+# ///
+"""FastAPI Kata's sessions: `nox -l` lists them, `nox -s grade -- 05` grades exercise 05.
+
+Without nox installed, `python noxfile.py -s NAME -- ARGS` does the same: it installs nox and uv
+into `.nox/_bootstrap` the first time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+try:
+    import nox
+except ModuleNotFoundError:  # `python noxfile.py` on a machine that has nothing but Python
+    if __name__ != "__main__":
+        raise
+    from grader.bootstrap import main as bootstrap
+
+    sys.exit(bootstrap(__file__, sys.argv[1:]))
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["grade"]
+
+ROOT = Path(__file__).resolve().parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+#: What the exercises, their solutions and the grader need.
+RUNTIME: list[str] = PYPROJECT["project"]["dependencies"]
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the kata's dependencies (and `groups`) unless this environment already has them."""
+    requirements = RUNTIME + list(nox.project.dependency_groups(PYPROJECT, *groups))
+    stamp = Path(session.virtualenv.location) / ".kata-installed"
+    digest = hashlib.sha256(json.dumps(requirements).encode()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == digest:
+        return
+    # Compiled bytecode makes the first grading as fast as the next ones.
+    session.install(*requirements, env={"UV_COMPILE_BYTECODE": "1"})
+    stamp.write_text(digest)
+
+
+def grader(session: nox.Session, *args: str) -> None:
+    session.run("python", "-m", "grader", *args, *session.posargs)
+
+
+@nox.session
+def grade(session: nox.Session) -> None:
+    """Grade your exercises (all, or e.g. `-- 05`, `-- crud`) and print the scorecard."""
+    install(session)
+    grader(session, "grade")
+
+
+@nox.session
+def solutions(session: nox.Session) -> None:
+    """Grade the reference solutions: every exercise should get full marks."""
+    install(session)
+    grader(session, "grade", "--target", "solutions")
+
+
+@nox.session
+def specs(session: nox.Session) -> None:
+    """Run specs with plain pytest, e.g. `-- grader/specs/05_crud --target=solutions -k patch`."""
+    install(session)
+    args = session.posargs or ["grader/specs", "--target=solutions"]
+    session.run("python", "-m", "pytest", "-c", "grader/specs/pytest.ini", *args)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the kata's own tests, then lint and type-check (what CI runs)."""
+    install(session, "dev")
+    session.run("python", "-m", "pytest", *session.posargs)
+    check(session)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint, check formatting and type-check (ruff, mypy --strict) without the tests."""
+    install(session, "dev")
+    check(session)
+
+
+def check(session: nox.Session) -> None:
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run(
+        "mypy", "grader", "noxfile.py", "benchmarks", "tests",
+        "--exclude", "grader/specs/", "--exclude", "tests/golden/",
+    )  # fmt: skip
+    # Every exercise folder is a separate little program with its own `main` module, so
+    # each is type-checked on its own.
+    for folder in sorted([*ROOT.glob("solutions/*/"), *ROOT.glob("grader/specs/*/")]):
+        if folder.is_dir() and folder.name[:2].isdigit():
+            session.run("mypy", str(folder.relative_to(ROOT)), silent=True)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure grading speed: isolated grading against one plain pytest process."""
+    install(session)
+    session.run("python", "benchmarks/grade_speed.py", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()

@@ -1,0 +1,126 @@
+"""The grader's command line: bad input gets one clear line, results and exit statuses are as
+documented, and both ways of starting grading processes grade alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Graded, copy_tree, run_grader
+
+from grader.results import JSON_VERSION
+
+
+def _one_line_error(graded: Graded, *words: str) -> None:
+    assert graded.code == 2, graded.stdout + graded.stderr
+    lines = graded.stderr.strip().splitlines()
+    assert len(lines) == 1, graded.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in graded.stderr + graded.stdout
+    for word in words:
+        assert word in lines[0]
+
+
+def test_unknown_exercise() -> None:
+    _one_line_error(run_grader("grade", "99"), "'99'", "nox -s list")
+
+
+def test_misspelt_exercise_gets_a_suggestion() -> None:
+    _one_line_error(run_grader("grade", "first-routs"), "did you mean 'first_routes'")
+
+
+def test_missing_target(tmp_path: Path) -> None:
+    _one_line_error(run_grader("grade", "--target", str(tmp_path / "nope")), "does not exist")
+
+
+def test_target_that_is_a_file(tmp_path: Path) -> None:
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    _one_line_error(run_grader("grade", "--target", str(file)), "is a file")
+
+
+def test_target_without_exercise_folders(tmp_path: Path) -> None:
+    _one_line_error(run_grader("grade", "--target", str(tmp_path)), "holds no exercise folders")
+
+
+def test_selected_exercise_missing_from_target(tmp_path: Path) -> None:
+    copy_tree(ROOT / "exercises" / "01_first_routes", tmp_path / "01_first_routes")
+    _one_line_error(run_grader("grade", "05", "--target", str(tmp_path)), "05_crud missing")
+
+
+def test_json_into_a_missing_folder(tmp_path: Path) -> None:
+    graded = run_grader("grade", "01", "--json", str(tmp_path / "no" / "r.json"))
+    _one_line_error(graded, "--json")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("format_version = 1\n[[exercises]]\nnumber = 'x'\n", ["exercises[0].number"]),
+        ("format_version = 7\n", ["format_version is 7"]),
+        ("this is = = not toml", ["not valid TOML"]),
+    ],
+)
+def test_broken_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, words: list[str]
+) -> None:
+    manifest = tmp_path / "track.toml"
+    manifest.write_text(content)
+    monkeypatch.setenv("KATA_MANIFEST", str(manifest))
+    _one_line_error(run_grader("grade", "01"), *words)
+
+
+def test_json_results_and_exit_status(tmp_path: Path) -> None:
+    graded = run_grader("grade", "01", "--target", "solutions", json_out=tmp_path / "r.json")
+    assert graded.code == 0, graded.stderr
+    results = graded.results
+    assert results is not None
+    assert results["version"] == JSON_VERSION
+    (exercise,) = results["exercises"]
+    assert exercise["number"] == 1 and exercise["slug"] == "first_routes"
+    assert exercise["status"] == "passed"
+    assert exercise["passed"] == exercise["total"] > 0
+    assert exercise["score"] == exercise["max_score"]
+    for key in ("duration", "specs", "message", "output"):
+        assert key in exercise
+    spec = exercise["specs"][0]
+    assert set(spec) >= {"id", "name", "description", "task", "status", "message", "output"}
+    assert set(spec) >= {"score", "max_score", "duration"}
+
+
+def test_fail_under(tmp_path: Path) -> None:
+    stub = run_grader("grade", "01", "--fail-under", "0", "-q")
+    assert stub.code == 0, stub.stderr
+    stub = run_grader("grade", "01", "--fail-under", "50", "-q")
+    assert stub.code == 1, stub.stderr
+
+
+def test_scorecard_without_a_terminal_has_no_colour_and_no_paths(tmp_path: Path) -> None:
+    graded = run_grader("grade", "01")
+    assert graded.code == 1
+    assert "\x1b[" not in graded.stdout
+    assert str(ROOT) not in graded.stdout
+    assert "Task 1" in graded.stdout and "hint:" in graded.stdout
+    assert "Next up: 01" in graded.stdout
+
+
+def test_spawned_grading_processes_grade_like_forked_ones(tmp_path: Path) -> None:
+    forked = run_grader("grade", "01", "--target", "solutions", json_out=tmp_path / "f.json")
+    spawned = run_grader(
+        "grade", "01", "--target", "solutions", "--isolation", "spawn", json_out=tmp_path / "s.json"
+    )
+    assert spawned.code == 0, spawned.stderr + spawned.stdout
+    assert forked.results and spawned.results
+    statuses = [
+        [(s["name"], s["status"]) for s in run.exercise("01_first_routes")["specs"]]
+        for run in (forked, spawned)
+    ]
+    assert statuses[0] == statuses[1]
+
+
+def test_results_json_is_written_whole(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    run_grader("grade", "01", "--target", "solutions", json_out=out)
+    assert json.loads(out.read_text())["exercises"]
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]

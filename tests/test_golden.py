@@ -1,0 +1,90 @@
+"""Golden cases: target folders holding broken apps, each with the results it must get.
+
+Each case in `tests/golden/NAME/` has `target/` (laid out like exercises/), `expected.json`
+and optionally `args` (extra grader arguments). After a spec or exercise changes, regenerate
+with `KATA_UPDATE_GOLDEN=1 nox -s tests -- tests/test_golden.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, Graded, copy_tree, run_grader, snapshot
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(case for case in GOLDEN.iterdir() if case.is_dir())
+
+
+def normalise(graded: Graded) -> dict[str, Any]:
+    """What must not change: statuses, counts and messages, not timings."""
+    assert graded.results is not None, graded.stderr
+    return {
+        "exit": graded.code,
+        "exercises": [
+            {
+                "name": exercise["name"],
+                "status": exercise["status"],
+                "message": exercise["message"],
+                "passed": exercise["passed"],
+                "total": exercise["total"],
+                "output cut": "(cut:" in exercise["output"],
+                "specs": {
+                    spec["name"]: spec["status"]
+                    if spec["status"] == "passed"
+                    else f"{spec['status']}: {spec['message']}"
+                    for spec in exercise["specs"]
+                },
+            }
+            for exercise in graded.results["exercises"]
+        ],
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_golden(case: Path, tmp_path: Path) -> None:
+    if (case / "posix-only").exists() and os.name != "posix":
+        pytest.skip("needs POSIX signals")
+    target = copy_tree(case / "target", tmp_path / "target")
+    before = snapshot(target)
+    args = (case / "args").read_text().split() if (case / "args").exists() else []
+    graded = run_grader("grade", "--target", str(target), *args, json_out=tmp_path / "r.json")
+    actual = normalise(graded)
+    expected_file = case / "expected.json"
+    if os.environ.get("KATA_UPDATE_GOLDEN"):
+        expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_file.read_text(encoding="utf-8"))
+    assert snapshot(target) == before, "grading wrote into the target"
+
+
+def test_one_exercise_hanging_and_another_exiting_leave_the_rest_graded(tmp_path: Path) -> None:
+    """The issue's acceptance case, on a copy of solutions/: 01 hangs at import, 05 exits."""
+    target = copy_tree(ROOT / "solutions", tmp_path / "target")
+    main = target / "01_first_routes" / "main.py"
+    main.write_text("while True:\n    pass\n" + main.read_text(encoding="utf-8"))
+    crud = target / "05_crud" / "main.py"
+    crud.write_text(
+        crud.read_text(encoding="utf-8")
+        + "\n\n@app.middleware('http')\nasync def _exit_on_delete(request, call_next):\n"
+        + "    if request.method == 'DELETE':\n        import os\n        os._exit(3)\n"
+        + "    return await call_next(request)\n"
+    )
+    started = time.monotonic()
+    graded = run_grader(
+        "grade", "--target", str(target), "--spec-timeout", "3", json_out=tmp_path / "r.json"
+    )
+    assert time.monotonic() - started < 60
+    assert graded.results is not None, graded.stderr
+    hang = graded.exercise("01_first_routes")
+    assert hang["status"] == "timeout" and "importing the app" in hang["message"]
+    exiting = graded.exercise("05_crud")
+    assert exiting["status"] == "in_progress"
+    failed = [spec for spec in exiting["specs"] if spec["status"] != "passed"]
+    assert failed and all("os._exit(3)" in spec["message"] for spec in failed)
+    for exercise in graded.results["exercises"]:
+        if exercise["name"] not in ("01_first_routes", "05_crud"):
+            assert exercise["status"] == "passed", (exercise["name"], exercise["message"])
