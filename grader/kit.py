@@ -52,18 +52,13 @@ class SpecClient(httpx.AsyncClient):
             raise AppCrashed(_request_line(request), error, self.folder) from error
 
 
-@asynccontextmanager
-async def open_client(
-    app: Any,
-    *,
-    folder: Path | None = None,
-    address: tuple[str, int] = ("127.0.0.1", 50000),
-    headers: dict[str, str] | None = None,
-) -> AsyncIterator[SpecClient]:
-    """Start the app (running its lifespan), yield a client for it, then shut it down.
+#: The client address the app sees in `request.client` unless a spec picks another.
+CLIENT_ADDRESS = ("127.0.0.1", 50000)
 
-    `address` is the client address the app sees in `request.client`.
-    """
+
+@asynccontextmanager
+async def started(app: Any, *, folder: Path | None = None) -> AsyncIterator[Any]:
+    """Run the app's lifespan around the block; yields the app to send requests to."""
     # No timeouts of its own: the grader times the spec, and says a hang was in startup.
     manager = LifespanManager(app, startup_timeout=None, shutdown_timeout=None)
     events.phase(events.STARTUP)
@@ -73,13 +68,35 @@ async def open_client(
         raise AppCrashed("starting the app (lifespan startup)", error, folder) from error
     events.phase(events.RUN)
     try:
-        transport = httpx.ASGITransport(app=manager.app, client=address)
-        async with SpecClient(
-            folder=folder, transport=transport, base_url=BASE_URL, headers=headers
-        ) as client:
-            yield client
+        yield manager.app
     finally:
         await manager.__aexit__(None, None, None)
+
+
+def client_for(
+    running: Any,
+    *,
+    folder: Path | None = None,
+    address: tuple[str, int] = CLIENT_ADDRESS,
+    headers: dict[str, str] | None = None,
+) -> SpecClient:
+    """A client of an app already started; use it as `async with client_for(...) as client`."""
+    transport = httpx.ASGITransport(app=running, client=address)
+    return SpecClient(folder=folder, transport=transport, base_url=BASE_URL, headers=headers)
+
+
+@asynccontextmanager
+async def open_client(
+    app: Any,
+    *,
+    folder: Path | None = None,
+    address: tuple[str, int] = CLIENT_ADDRESS,
+    headers: dict[str, str] | None = None,
+) -> AsyncIterator[SpecClient]:
+    """Start the app (running its lifespan), yield a client for it, then shut it down."""
+    async with started(app, folder=folder) as running:
+        async with client_for(running, folder=folder, address=address, headers=headers) as client:
+            yield client
 
 
 def call(response: httpx.Response) -> str:

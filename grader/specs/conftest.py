@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from grader import ROOT, SPECS_DIR
-from grader.kit import SpecClient, open_client
+from grader.kit import CLIENT_ADDRESS, SpecClient, client_for, open_client, started
 from grader.loader import LoadedApp, environment, loaded_app, working_directory
 from grader.manifest import Exercise, Track, load_track
 
@@ -124,7 +124,8 @@ def app(loaded: LoadedApp) -> Any:
 
 @pytest.fixture
 def connect(exercise_dir: Path) -> Callable[..., AbstractAsyncContextManager[SpecClient]]:
-    """`async with connect(app, address=("10.0.0.7", 4000)) as client:` for a second client."""
+    """`async with connect(other_app) as client:`: start another app (its own lifespan) and
+    talk to it; for another client of the spec's own app, use `client_at`."""
 
     def connect(app: Any, **options: Any) -> AbstractAsyncContextManager[SpecClient]:
         return open_client(app, folder=exercise_dir, **options)
@@ -133,9 +134,31 @@ def connect(exercise_dir: Path) -> Callable[..., AbstractAsyncContextManager[Spe
 
 
 @pytest.fixture
-async def client(
-    app: Any, connect: Callable[..., AbstractAsyncContextManager[SpecClient]]
-) -> AsyncIterator[SpecClient]:
+async def running(app: Any, exercise_dir: Path) -> AsyncIterator[Any]:
+    """The learner's app, started: its lifespan runs once per spec, around all its clients."""
+    async with started(app, folder=exercise_dir) as running:
+        yield running
+
+
+#: `async with client_at(("10.0.0.7", 4000), headers={...}) as other:`: another client of the
+#: spec's running app, seen by the app at that address.
+ClientAt = Callable[..., SpecClient]
+
+
+@pytest.fixture
+def client_at(running: Any, exercise_dir: Path) -> ClientAt:
+    """Make more clients of the spec's running app, at any address (same app, same state)."""
+
+    def client_at(
+        address: tuple[str, int] = CLIENT_ADDRESS, headers: dict[str, str] | None = None
+    ) -> SpecClient:
+        return client_for(running, folder=exercise_dir, address=address, headers=headers)
+
+    return client_at
+
+
+@pytest.fixture
+async def client(client_at: ClientAt) -> AsyncIterator[SpecClient]:
     """A client talking HTTP to the learner's started app."""
-    async with connect(app) as client:
+    async with client_at() as client:
         yield client

@@ -1,0 +1,51 @@
+"""A sliding-window-log rate limiter: pure bookkeeping, no HTTP and no clock of its own."""
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the limiter decided about one request, and what to tell the client."""
+
+    allowed: bool
+    limit: int
+    #: Requests the client may still make right now (after this one, if it was allowed).
+    remaining: int
+    #: Seconds until the oldest request counted in the window leaves it.
+    reset_after: float
+
+
+class SlidingWindowLimiter:
+    """At most `limit` allowed requests per client in any `window` seconds.
+
+    Every client has a log of the times of its allowed requests in the last `window` seconds;
+    a request made at `now` is allowed when fewer than `limit` of them are newer than
+    `now - window`. Refused requests are not logged.
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._logs: dict[str, deque[float]] = {}
+        # Check-then-record must be atomic: callers may run in the threadpool (sync `def`
+        # dependencies), where only a lock stops two requests from both taking the last slot.
+        self._lock = threading.Lock()
+
+    def hit(self, client: str, now: float) -> Verdict:
+        """Count one request of `client` made at `now`, if the window has room for it."""
+        with self._lock:
+            log = self._logs.setdefault(client, deque())
+            # A request stops counting exactly `window` seconds after it was made.
+            while log and log[0] + self.window <= now:
+                log.popleft()
+            allowed = len(log) < self.limit
+            if allowed:
+                log.append(now)
+            return Verdict(
+                allowed=allowed,
+                limit=self.limit,
+                remaining=self.limit - len(log),
+                reset_after=log[0] + self.window - now,
+            )
