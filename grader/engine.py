@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader import ROOT, events, processes
+from grader import ROOT, SPECS_DIR, events, processes
 from grader.manifest import Exercise
 from grader.messages import clip, scrub
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
@@ -55,6 +55,8 @@ class _Run:
     target: Path
     limits: Limits
     result: ExerciseResult
+    #: The spec files this run grades (a share of the exercise's), or () for all of them.
+    files: tuple[str, ...] = ()
     started: float = 0.0
     process: processes.Process | None = None
     specs: dict[str, SpecResult] = field(default_factory=dict)
@@ -166,8 +168,10 @@ class Engine:
         clock = time.perf_counter()
         if self.fork:
             preload(extras=len(exercises) > 1)
-        waiting = [self._new_run(exercise) for exercise in exercises]
-        runs = list(waiting)
+        # Cores left over when there are fewer exercises than jobs grade shares of an exercise.
+        shares = self.jobs // len(exercises) if self.fork and exercises else 1
+        plans = {exercise.name: self._plan(exercise, shares) for exercise in exercises}
+        waiting = [run for runs in plans.values() for run in runs]
         active: list[_Run] = []
         while waiting or active:
             while waiting and len(active) < self.jobs:
@@ -175,8 +179,8 @@ class Engine:
                 self._begin(run)
                 if not run.finished:
                     active.append(run)
-                elif self.on_done:
-                    self.on_done(run.result)
+                else:
+                    self._finished(run, plans)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
             for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), 1.0)):
@@ -190,17 +194,37 @@ class Engine:
                 self._check(run, now)
                 if run.finished:
                     active.remove(run)
-                    if self.on_done:
-                        self.on_done(run.result)
+                    self._finished(run, plans)
         return RunResult(
             target=self.target.name,
-            exercises=[run.result for run in runs],
+            exercises=[_merge([run.result for run in runs]) for runs in plans.values()],
             started_at=started_at,
             duration=time.perf_counter() - clock,
         )
 
+    def _finished(self, run: _Run, plans: dict[str, list[_Run]]) -> None:
+        runs = plans[run.exercise.name]
+        if self.on_done and all(other.finished for other in runs):
+            self.on_done(_merge([other.result for other in runs]))
+
     # --- one exercise ---------------------------------------------------------------------------
-    def _new_run(self, exercise: Exercise) -> _Run:
+    def _plan(self, exercise: Exercise, shares: int) -> list[_Run]:
+        """One run for the exercise, or up to `shares` runs over consecutive spec files."""
+        files = sorted((SPECS_DIR / exercise.name).glob("test_*.py"))
+        shares = min(shares, len(files))
+        if shares < 2:
+            return [self._new_run(exercise)]
+        # Cut where the running size of the files (a fair guess at their cost) crosses a share.
+        total = sum(file.stat().st_size for file in files)
+        groups: list[list[str]] = [[] for _ in range(shares)]
+        running = 0
+        for file in files:
+            index = min(running * shares // max(total, 1), shares - 1)
+            groups[index].append(file.name)
+            running += file.stat().st_size
+        return [self._new_run(exercise, tuple(group)) for group in groups if group]
+
+    def _new_run(self, exercise: Exercise, files: tuple[str, ...] = ()) -> _Run:
         result = ExerciseResult(
             number=exercise.number,
             slug=exercise.slug,
@@ -209,7 +233,7 @@ class Engine:
         )
         folder = self.target / exercise.name
         paths = {str(folder): exercise.name, str(self.target): self.target.name, str(ROOT): "."}
-        return _Run(exercise, self.target, self.limits, result, paths=paths)
+        return _Run(exercise, self.target, self.limits, result, files=files, paths=paths)
 
     def _begin(self, run: _Run) -> None:
         run.started = time.perf_counter()
@@ -224,7 +248,7 @@ class Engine:
         run.pending = b""
         run.phase = events.RUN
         run.process = processes.start(
-            run.exercise.name, run.target, run.remaining(), fork=self.fork
+            run.exercise.name, run.target, run.remaining(), run.files, fork=self.fork
         )
         self.pipes.watch(run.process)
 
@@ -316,6 +340,26 @@ class Engine:
             self._spawn(run)  # a fresh process for the specs that remain
         else:
             run.close(now)
+
+
+def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
+    """One exercise's result from the results of its shares, specs in file order."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    merged = ExerciseResult(
+        number=first.number,
+        slug=first.slug,
+        title=first.title,
+        max_score=first.max_score,
+        specs=[spec for part in parts for spec in part.specs],
+        output="".join(part.output for part in parts),
+        duration=max(part.duration for part in parts),
+    )
+    failed = next((part for part in parts if part.failure is not None), None)
+    if failed is not None:
+        merged.failure, merged.message = failed.failure, failed.message
+    return merged
 
 
 def _text(value: object) -> str | None:

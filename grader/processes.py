@@ -60,14 +60,17 @@ class Process:
         return f"exited with code {code}"
 
 
-def start(name: str, target: Path, deselect: Sequence[str], *, fork: bool) -> Process:
-    """Start grading exercise `name` of `target`, skipping the specs in `deselect`."""
+def start(
+    name: str, target: Path, deselect: Sequence[str], files: Sequence[str], *, fork: bool
+) -> Process:
+    """Start grading exercise `name` of `target`: the specs in `files` (default: all), less
+    those in `deselect`."""
     if fork:
-        return _fork(name, target, deselect)
-    return _spawn(name, target, deselect)
+        return _fork(name, target, deselect, files)
+    return _spawn(name, target, deselect, files)
 
 
-def _fork(name: str, target: Path, deselect: Sequence[str]) -> Process:
+def _fork(name: str, target: Path, deselect: Sequence[str], files: Sequence[str]) -> Process:
     from grader import worker
 
     events_r, events_w = os.pipe()
@@ -78,17 +81,18 @@ def _fork(name: str, target: Path, deselect: Sequence[str]) -> Process:
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         os.close(events_r)
         os.close(output_r)
-        worker.forked(name, target, deselect, events_w, output_w)
+        worker.forked(name, target, deselect, files, events_w, output_w)
     os.close(events_w)
     os.close(output_w)
     return Process(events=events_r, output=output_r, pid=pid, open_pipes={events_r, output_r})
 
 
-def _spawn(name: str, target: Path, deselect: Sequence[str]) -> Process:
+def _spawn(name: str, target: Path, deselect: Sequence[str], files: Sequence[str]) -> Process:
     from grader import ROOT
 
     command = [sys.executable, "-m", "grader.worker", name, str(target)]
     command += [f"--deselect={spec}" for spec in deselect]
+    command += [f"--file={file}" for file in files]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     popen = subprocess.Popen(
         command,

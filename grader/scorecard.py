@@ -64,8 +64,9 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
     if exercise.message:
         parts.append(Text(f"  {exercise.message}", style="red"))
         parts.extend(_output_excerpt(exercise.output))
-    ran = [spec for spec in exercise.specs if spec.message != f"not run: {exercise.message}"]
-    if exercise.message and len(ran) <= 1:
+    reason = exercise.message
+    ran = [spec for spec in exercise.specs if spec.message not in (reason, f"not run: {reason}")]
+    if reason and not ran:
         # Nothing ran past the problem: the reason above says all there is to say.
         return Group(*parts)
     manifest = next((e for e in track.exercises if e.number == exercise.number), None)

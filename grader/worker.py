@@ -26,8 +26,8 @@ PLUGINS = ("pytest_asyncio.plugin",)
 BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
 
 
-def run(name: str, target: Path, deselect: Sequence[str] = ()) -> int:
-    """Run the specs of exercise `name` against `target`; return pytest's exit code."""
+def run(name: str, target: Path, deselect: Sequence[str] = (), files: Sequence[str] = ()) -> int:
+    """Run the specs of exercise `name` (only those in `files`, if given) against `target`."""
     import pytest
 
     from grader.reporter import AppExit, Reporter
@@ -46,7 +46,7 @@ def run(name: str, target: Path, deselect: Sequence[str] = ()) -> int:
         str(ROOT): ".",
     }
     args = [
-        str(SPECS_DIR / name),
+        *(str(SPECS_DIR / name / file) for file in files or ["."]),
         "-c",
         str(SPECS_DIR / "pytest.ini"),
         "--rootdir",
@@ -66,7 +66,14 @@ def run(name: str, target: Path, deselect: Sequence[str] = ()) -> int:
     return int(code)
 
 
-def forked(name: str, target: Path, deselect: Sequence[str], channel: int, output: int) -> NoReturn:
+def forked(
+    name: str,
+    target: Path,
+    deselect: Sequence[str],
+    files: Sequence[str],
+    channel: int,
+    output: int,
+) -> NoReturn:
     """The body of a forked grading process: never returns into the grader's own code."""
     exit_now = os._exit
     code = 70
@@ -74,7 +81,7 @@ def forked(name: str, target: Path, deselect: Sequence[str], channel: int, outpu
         os.setpgid(0, 0)  # one group, so the grader can stop anything the app starts
         _redirect_output(output)
         events.open_channel(channel)
-        code = run(name, target, deselect)
+        code = run(name, target, deselect, files)
     except BaseException:  # noqa: BLE001 - whatever happened, this process must end here
         code = 70
     finally:
@@ -110,11 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("name")
     parser.add_argument("target", type=Path)
     parser.add_argument("--deselect", action="append", default=[])
+    parser.add_argument("--file", action="append", default=[])
     args = parser.parse_args(argv)
     channel = os.dup(1)
     _redirect_output(os.dup(2))
     events.open_channel(channel)
-    return run(args.name, args.target, args.deselect)
+    return run(args.name, args.target, args.deselect, args.file)
 
 
 if __name__ == "__main__":

@@ -124,3 +124,22 @@ def test_results_json_is_written_whole(tmp_path: Path) -> None:
     run_grader("grade", "01", "--target", "solutions", json_out=out)
     assert json.loads(out.read_text())["exercises"]
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_one_exercise_shared_between_processes_grades_like_one_process(tmp_path: Path) -> None:
+    broken = copy_tree(ROOT / "solutions" / "01_first_routes", tmp_path / "t" / "01_first_routes")
+    main = broken / "main.py"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace("return USERS[CURRENT_USER_ID]", "1/0")
+    )
+    runs = [
+        run_grader("grade", "01", "--target", str(tmp_path / "t"), "--jobs", jobs,
+                   json_out=tmp_path / f"{jobs}.json")
+        for jobs in ("1", "2")
+    ]  # fmt: skip
+    one, shared = (
+        [(s["name"], s["status"], s["message"]) for s in run.exercise("01_first_routes")["specs"]]
+        for run in runs
+    )
+    assert one == shared
+    assert any(status == "failed" for _, status, _ in one)
