@@ -102,6 +102,27 @@ def check(session: nox.Session) -> None:
 
 
 @nox.session
+def serve(session: nox.Session) -> None:
+    """Run an exercise's app by hand with auto-reload: `-- 05` (add `--target solutions`)."""
+    install(session)
+    args = list(session.posargs)
+    target = "exercises"
+    if "--target" in args:
+        at = args.index("--target")
+        target = args[at + 1]
+        del args[at : at + 2]
+    if not args:
+        session.error("name the exercise: nox -s serve -- 05")
+    wanted = args.pop(0).lower().replace("-", "_")
+    folders = sorted(ROOT.glob(f"{target}/[0-9][0-9]_*/"))
+    match = [f for f in folders if wanted in (f.name, f.name[3:]) or f.name[:2] == wanted.zfill(2)]
+    if not match:
+        session.error(f"no exercise {wanted!r} in {target}/ (nox -s list shows them)")
+    session.chdir(match[0])
+    session.run("uvicorn", "main:app", "--reload", *args)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Measure grading speed: isolated grading against one plain pytest process."""
     install(session)

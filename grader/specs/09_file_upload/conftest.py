@@ -1,0 +1,250 @@
+"""Fixtures for the file store specs: uploads, the storage folder, and Content-Disposition.
+
+Uploads are hand-built multipart bodies, so a spec controls every byte a client could send: the
+declared type, a filename with quotes, backslashes or a newline, and the request's framing (with
+a `Content-Length`, or chunked with none). The grading interface sets `STORAGE_DIR` to a folder
+in the world and `MAX_UPLOAD_BYTES` to `LIMIT`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+
+if TYPE_CHECKING:
+    from grader.specs.conftest import World
+
+#: `MAX_UPLOAD_BYTES` while grading: small, so that specs stay fast.
+LIMIT = 1024
+
+#: The multipart boundary of every upload a spec sends.
+BOUNDARY = "kata-9f1c2e7a4b"
+
+#: The fields of a file's metadata, as the README names them.
+FIELDS = ("id", "filename", "size", "content_type", "sha256")
+
+#: `await upload(content, "name.txt", "text/plain", chunked=False, expect=201)`: POST /files with
+#: one file in the field `file`, then fail unless the status is `expect` (`None`: don't check).
+Upload = Callable[..., Awaitable[httpx.Response]]
+
+#: `await create(content, "name.txt", "text/plain")`: upload, expect 201, return the JSON object.
+Create = Callable[..., Awaitable[dict[str, Any]]]
+
+#: `stored()`: the contents of every file under STORAGE_DIR, whatever their names.
+Stored = Callable[[], list[bytes]]
+
+#: `strays()`: files the app wrote outside STORAGE_DIR (the database file excepted).
+Strays = Callable[[], list[str]]
+
+#: `download_name(response)`: the filename a browser would save the download as; fails unless the
+#: response has exactly one well-formed `Content-Disposition: attachment` header.
+DownloadName = Callable[[httpx.Response], str]
+
+
+def _png() -> bytes:
+    """A real 2×2 PNG image."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = b"\x00\xff\x00\x00\x00\xff\x00" + b"\x00\x00\x00\xff\xff\xff\xff"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
+
+
+#: A JPEG header followed by every byte value twice: a text-mode copy or a decode would break it.
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + bytes(range(256)) * 2
+    + b"\xff\xd9"
+)
+
+#: One file of each allowed type, by the media type the README fixes for it.
+SAMPLES: dict[str, bytes] = {
+    "image/png": _png(),
+    "image/jpeg": JPEG,
+    "application/pdf": (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    ),
+    "text/plain": "Shopping list:\n- café\n- crème brûlée\n- 寿司\n".encode(),
+}
+
+
+def multipart_body(filename: str, content: bytes, content_type: str | None) -> bytes:
+    """A multipart/form-data body with one file part named `file`, written byte by byte."""
+    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+    if content_type is not None:
+        head += f"Content-Type: {content_type}\r\n"
+    return head.encode() + b"\r\n" + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.fixture
+def app_env(world: World) -> dict[str, str]:
+    return {"STORAGE_DIR": str(world.root / "storage"), "MAX_UPLOAD_BYTES": str(LIMIT)}
+
+
+@pytest.fixture
+def limit() -> int:
+    return LIMIT
+
+
+@pytest.fixture
+def samples() -> dict[str, bytes]:
+    return dict(SAMPLES)
+
+
+@pytest.fixture
+def storage(world: World) -> Path:
+    return world.root / "storage"
+
+
+@pytest.fixture
+def upload(client: SpecClient) -> Upload:
+    async def upload(
+        content: bytes,
+        filename: str = "notes.txt",
+        content_type: str | None = "text/plain",
+        *,
+        chunked: bool = False,
+        expect: int | None = 201,
+    ) -> httpx.Response:
+        body = multipart_body(filename, content, content_type)
+        headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if chunked:
+
+            async def pieces() -> AsyncIterator[bytes]:
+                for start in range(0, len(body), 256):
+                    yield body[start : start + 256]
+
+            response = await client.post("/files", content=pieces(), headers=headers)
+            if "content-length" in response.request.headers:
+                raise fail("grader error: the chunked upload was sent with a Content-Length")
+        else:
+            response = await client.post("/files", content=body, headers=headers)
+        if expect is not None and response.status_code != expect:
+            framing = ", chunked without Content-Length" if chunked else ""
+            raise fail(
+                f"{call(response)} with {filename!r} ({content_type}, {len(content)} bytes"
+                f"{framing}) → expected {expect}, got {response.status_code}: "
+                f"{body_excerpt(response)}"
+            )
+        return response
+
+    return upload
+
+
+@pytest.fixture
+def create(upload: Upload) -> Create:
+    async def create(
+        content: bytes = SAMPLES["text/plain"],
+        filename: str = "notes.txt",
+        content_type: str = "text/plain",
+    ) -> dict[str, Any]:
+        response = await upload(content, filename, content_type)
+        return expect_object(response, 201, *FIELDS)
+
+    return create
+
+
+@pytest.fixture
+def stored(storage: Path) -> Stored:
+    def stored() -> list[bytes]:
+        if not storage.is_dir():
+            return []
+        return [path.read_bytes() for path in sorted(storage.rglob("*")) if path.is_file()]
+
+    return stored
+
+
+@pytest.fixture
+def strays(world: World, storage: Path) -> Strays:
+    # The spec's own temporary folder holds the world and nothing else: `../../x` from
+    # STORAGE_DIR lands here, `../x` in the world itself.
+    outer = world.root.parent
+    database = re.compile(r"app\.db(-journal|-wal|-shm)?")
+
+    def strays() -> list[str]:
+        found = []
+        for path in sorted(outer.rglob("*")):
+            if path.is_dir() or path == storage or storage in path.parents:
+                continue
+            if path.parent == world.root and database.fullmatch(path.name):
+                continue
+            found.append(str(path.relative_to(outer)))
+        return found
+
+    return strays
+
+
+# RFC 9110 tokens and quoted strings, RFC 8187 ext-values: Content-Disposition's grammar.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_QUOTED = r'"(?:[^"\\\x00-\x1f\x7f]|\\[\t\x20-\x7e])*"'
+_PARAMETER = re.compile(rf"\s*;\s*({_TOKEN})\s*=\s*({_TOKEN}|{_QUOTED})\s*")
+_EXT_VALUE = re.compile(r"(?i:utf-8)'[A-Za-z0-9-]*'((?:[A-Za-z0-9!#$&+.^_`|~-]|%[0-9A-Fa-f]{2})*)")
+
+
+@pytest.fixture
+def download_name() -> DownloadName:
+    return _download_name
+
+
+def _download_name(response: httpx.Response) -> str:
+    values = response.headers.get_list("content-disposition")
+    if len(values) != 1:
+        raise fail(f"{call(response)} → expected one Content-Disposition header, got {len(values)}")
+    value = values[0]
+    malformed = fail(f"{call(response)} → malformed Content-Disposition header: {value!r}")
+    if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in value):
+        raise fail(f"{call(response)} → Content-Disposition has a control character: {value!r}")
+    if any(ord(c) > 0x7F for c in value):
+        raise fail(
+            f"{call(response)} → Content-Disposition must be ASCII (send other names as "
+            f"filename*=UTF-8''<percent-encoded UTF-8>, RFC 6266), got {value!r}"
+        )
+    kind = value.split(";", 1)[0]
+    if kind.strip().lower() != "attachment":
+        raise fail(
+            f"{call(response)} → Content-Disposition should start with attachment, got {value!r}"
+        )
+    parameters: dict[str, str] = {}
+    rest = value[len(kind) :]
+    position = 0
+    while position < len(rest):
+        match = _PARAMETER.match(rest, position)
+        if match is None or match.group(1).lower() in parameters:
+            raise malformed
+        parameters[match.group(1).lower()] = match.group(2)
+        position = match.end()
+    if "filename*" in parameters:
+        extended = _EXT_VALUE.fullmatch(parameters["filename*"])
+        if extended is None:
+            raise malformed
+        try:
+            return unquote(extended.group(1), errors="strict")
+        except UnicodeDecodeError:
+            raise malformed from None
+    if "filename" in parameters:
+        name = parameters["filename"]
+        if name.startswith('"'):
+            return re.sub(r"\\(.)", r"\1", name[1:-1])
+        return name
+    raise fail(f"{call(response)} → Content-Disposition has no filename: {value!r}")
