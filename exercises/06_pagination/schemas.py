@@ -1,0 +1,29 @@
+"""The API's shapes: a product as clients write and read it, and the two kinds of page."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProductBase(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=50)
+    price: int = Field(ge=0, description="In cents")
+
+
+class ProductCreate(ProductBase):
+    """What the back office sends. Don't change this: the grader seeds products with it."""
+
+    cost: int = Field(ge=0, description="In cents; internal, never shown to clients")
+
+
+class ProductPublic(ProductBase):
+    """What clients see: everything but the cost."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+# TODO: ProductPage, one page of GET /products: items, total, limit, offset, next, prev.
+
+
+# TODO: ProductFeed, one page of GET /products/feed: items, next_cursor, next.
