@@ -99,10 +99,14 @@ class Reporter:
 def _describe(item: pytest.Item) -> dict[str, object]:
     marker = item.get_closest_marker("task")
     doc = getattr(getattr(item, "obj", None), "__doc__", None) or item.name
+    description = doc.strip().splitlines()[0].strip()
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:  # one docstring, several cases: say which case this is
+        description = f"{description} [{callspec.id}]"
     return {
         "id": item.nodeid,
         "name": item.name,
-        "description": doc.strip().splitlines()[0].strip(),
+        "description": description,
         "task": int(marker.args[0]) if marker and marker.args else 0,
     }
 
