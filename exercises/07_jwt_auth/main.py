@@ -1,0 +1,22 @@
+"""JWT authentication: register, log in with the OAuth2 password flow, refresh, delete."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import auth
+import users
+from database import Base, engine
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    Base.metadata.create_all(engine)
+    yield
+    engine.dispose()
+
+
+app = FastAPI(title="JWT authentication", lifespan=lifespan)
+app.include_router(users.router)
+app.include_router(auth.router)

@@ -1,0 +1,32 @@
+"""What the API reads and answers."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+Username = Annotated[str, Field(min_length=3, max_length=32)]
+
+
+class UserBase(BaseModel):
+    username: Username
+
+
+class UserCreate(UserBase):
+    #: SecretStr: the password never shows up in a repr, a log line or a validation error.
+    password: Annotated[SecretStr, Field(min_length=8, max_length=128)]
+
+
+class UserPublic(UserBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str

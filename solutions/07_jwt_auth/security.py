@@ -1,0 +1,55 @@
+"""Password hashing and token making: plain functions, no FastAPI."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import jwt
+from pwdlib import PasswordHash
+
+ALGORITHM = "HS256"
+
+# argon2id with pwdlib's recommended parameters: memory-hard, and no 72-byte limit like bcrypt.
+password_hash = PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
+    """Whether `password` matches, and a fresh hash when the stored one uses old parameters."""
+    return password_hash.verify_and_update(password, hashed)
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return password_hash.hash(secrets.token_urlsafe(16))
+
+
+def verify_nothing(password: str) -> None:
+    """Spend the time of a real check, so an unknown username takes as long as a wrong password."""
+    password_hash.verify(password, _decoy_hash())
+
+
+def create_access_token(subject: str, *, secret: str, lifetime: timedelta) -> str:
+    now = datetime.now(timezone.utc)
+    claims = {"sub": subject, "iat": now, "exp": now + lifetime}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def access_token_subject(token: str, *, secret: str) -> str:
+    """The `sub` of a valid access token; raises `jwt.InvalidTokenError` for any other token."""
+    # algorithms pinned: the token's own header never picks the algorithm (no `none`, no RS/HS mix).
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    return str(claims["sub"])
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def fingerprint(token: str) -> str:
+    """What the database keeps of a refresh token: 256 random bits need no slow hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
