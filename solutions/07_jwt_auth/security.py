@@ -7,30 +7,41 @@ from functools import lru_cache
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from settings import get_settings
 
 ALGORITHM = "HS256"
 
-# argon2id with pwdlib's recommended parameters: memory-hard, and no 72-byte limit like bcrypt.
-password_hash = PasswordHash.recommended()
+
+# argon2id: memory-hard, and no 72-byte limit like bcrypt. Costs come from the settings, so tests
+# can make hashing cheap while production keeps pwdlib's recommended ones.
+@lru_cache(maxsize=1)
+def password_hasher() -> PasswordHash:
+    settings = get_settings()
+    hasher = Argon2Hasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+    )
+    return PasswordHash((hasher,))
 
 
 def hash_password(password: str) -> str:
-    return password_hash.hash(password)
+    return password_hasher().hash(password)
 
 
 def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
     """Whether `password` matches, and a fresh hash when the stored one uses old parameters."""
-    return password_hash.verify_and_update(password, hashed)
+    return password_hasher().verify_and_update(password, hashed)
 
 
 @lru_cache(maxsize=1)
 def _decoy_hash() -> str:
-    return password_hash.hash(secrets.token_urlsafe(16))
+    return password_hasher().hash(secrets.token_urlsafe(16))
 
 
 def verify_nothing(password: str) -> None:
     """Spend the time of a real check, so an unknown username takes as long as a wrong password."""
-    password_hash.verify(password, _decoy_hash())
+    password_hasher().verify(password, _decoy_hash())
 
 
 def create_access_token(subject: str, *, secret: str, lifetime: timedelta) -> str:

@@ -34,6 +34,8 @@ def app_env() -> dict[str, str]:
         "JWT_SECRET": JWT_SECRET,
         "ACCESS_TOKEN_MINUTES": str(ACCESS_TOKEN_MINUTES),
         "REFRESH_TOKEN_DAYS": "3",
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
     }
 
 
