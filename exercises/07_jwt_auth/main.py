@@ -20,3 +20,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="JWT authentication", lifespan=lifespan)
 app.include_router(users.router)
 app.include_router(auth.router)
+
+# TODO: FastAPI's 422 repeats what the client sent (each error's `input`), a password included:
+# answer validation errors in the same shape, without it (task 1).

@@ -12,7 +12,8 @@ class UserBase(BaseModel):
 
 
 class UserCreate(UserBase):
-    #: SecretStr: the password never shows up in a repr, a log line or a validation error.
+    #: SecretStr: the password never shows up in a repr or a log line. (A 422 still echoes what
+    #: the client sent: see main.py.)
     password: Annotated[SecretStr, Field(min_length=8, max_length=128)]
 
 

@@ -45,6 +45,25 @@ def stored_texts(world: World) -> list[str]:
     return texts
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"password": PASSWORD},
+        {"username": "alice", "password": PASSWORD + "x" * 200},
+        {"username": "alice", "password": "s3cr3t!"},
+    ],
+    ids=["no username", "password too long", "password too short"],
+)
+async def test_invalid_registration_does_not_echo_the_password(
+    client: SpecClient, body: dict[str, str]
+) -> None:
+    """POST /users answers 422 for an invalid body without repeating the password back."""
+    response = await client.post("/users", json=body)
+    expect_status(response, 422)
+    if body["password"] in response.text:
+        raise fail(f"{call(response)} → the 422 response repeats the password the client sent")
+
+
 async def test_register_answers_201_with_public_fields(client: SpecClient) -> None:
     """POST /users answers 201 with the account's id and username, and never its password."""
     response = await register(client)
