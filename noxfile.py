@@ -129,5 +129,40 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/grade_speed.py", *session.posargs)
 
 
+@nox.session(name="list")
+def list_(session: nox.Session) -> None:
+    """Show the track: each exercise's status and best score, the next one, your progress."""
+    install(session)
+    grader(session, "list")
+
+
+@nox.session
+def hint(session: nox.Session) -> None:
+    """Get a hint for an exercise's first unfinished task, e.g. `-- 01`; again for a closer one."""
+    install(session)
+    grader(session, "hint")
+
+
+@nox.session
+def watch(session: nox.Session) -> None:
+    """Grade an exercise (default: the next one) again on every save, e.g. `-- 01`."""
+    install(session)
+    grader(session, "watch")
+
+
+@nox.session
+def reset(session: nox.Session) -> None:
+    """Put an exercise's stub back, e.g. `-- 01` (backed up first); `-- 01 --restore` undoes it."""
+    install(session)
+    grader(session, "reset")
+
+
+@nox.session
+def compare(session: nox.Session) -> None:
+    """Show your files beside the reference solution's, e.g. `-- 01` (once it passes)."""
+    install(session)
+    grader(session, "compare")
+
+
 if __name__ == "__main__":
     nox.main()

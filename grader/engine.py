@@ -162,6 +162,7 @@ class Engine:
         self.fork = fork and processes.CAN_FORK
         self.on_done = on_done
         self.pipes = processes.Pipes()
+        self._active: list[_Run] = []
 
     def grade(self, exercises: Sequence[Exercise]) -> RunResult:
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -173,6 +174,32 @@ class Engine:
         plans = {exercise.name: self._plan(exercise, shares) for exercise in exercises}
         waiting = [run for runs in plans.values() for run in runs]
         active: list[_Run] = []
+        self._active = active
+        try:
+            self._loop(waiting, active, plans)
+        finally:
+            self.stop()  # after Ctrl-C or any error, no grading process outlives the grading
+        return RunResult(
+            target=self.target.name,
+            exercises=[_merge([run.result for run in runs]) for runs in plans.values()],
+            started_at=started_at,
+            duration=time.perf_counter() - clock,
+        )
+
+    def stop(self) -> None:
+        """Stop every grading process still running, at once, and reap it."""
+        for run in self._active:
+            if run.process is not None:
+                run.process.kill()
+                self.pipes.drain(run.process)
+                try:
+                    run.process.wait()
+                except ChildProcessError:
+                    pass
+                run.process = None
+        self._active = []
+
+    def _loop(self, waiting: list[_Run], active: list[_Run], plans: dict[str, list[_Run]]) -> None:
         while waiting or active:
             while waiting and len(active) < self.jobs:
                 run = waiting.pop(0)
@@ -195,12 +222,6 @@ class Engine:
                 if run.finished:
                     active.remove(run)
                     self._finished(run, plans)
-        return RunResult(
-            target=self.target.name,
-            exercises=[_merge([run.result for run in runs]) for runs in plans.values()],
-            started_at=started_at,
-            duration=time.perf_counter() - clock,
-        )
 
     def _finished(self, run: _Run, plans: dict[str, list[_Run]]) -> None:
         runs = plans[run.exercise.name]

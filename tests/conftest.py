@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,19 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_dir()
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_progress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Gradings made by the tests keep their progress in a temporary folder, not in `.kata/`."""
+    home = tmp_path_factory.mktemp("kata-home")
+    old = os.environ.get("KATA_HOME")
+    os.environ["KATA_HOME"] = str(home)
+    yield home
+    if old is None:
+        del os.environ["KATA_HOME"]
+    else:
+        os.environ["KATA_HOME"] = old
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,9 @@ its arguments, and `run(args, console) -> int` returning the exit status.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from rich.console import Console
 
@@ -24,10 +25,12 @@ class Command(Protocol):
     run: Callable[[argparse.Namespace, Console], int]
 
 
-def _commands() -> list[Command]:
-    from grader.commands import grade
+#: The command modules, in the order `--help` lists them.
+_MODULES = ("grade", "listing", "hint", "watch", "reset", "compare")
 
-    return [grade]  # type: ignore[list-item]
+
+def _commands() -> list[Command]:
+    return [cast(Command, importlib.import_module(f"grader.commands.{name}")) for name in _MODULES]
 
 
 COMMANDS: list[Command] = _commands()

@@ -16,6 +16,7 @@ from grader import processes
 from grader.commands import UsageError
 from grader.engine import Engine, Limits, default_jobs
 from grader.manifest import load_track
+from grader.progress import record_grading
 from grader.results import ExerciseResult, RunResult
 from grader.scorecard import render
 from grader.target import require_folders, resolve_target
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.json is not None and not args.json.resolve().parent.is_dir():
         raise UsageError(f"cannot write --json {args.json}: its folder does not exist")
     result = _grade_with_progress(engine_for(args, target), exercises)
+    record_grading(result, target)
     detail = args.verbose or (len(exercises) == 1 and not args.quiet)
     render(console, result, track, detail=detail)
     if args.json is not None:
