@@ -1,14 +1,18 @@
-"""Golden cases: target folders holding broken apps, each with the results it must get.
+"""Golden cases: broken apps, each with the results it must get.
 
-Each case in `tests/golden/NAME/` has `target/` (laid out like exercises/), `expected.json`
-and optionally `args` (extra grader arguments). After a spec or exercise changes, regenerate
-with `KATA_UPDATE_GOLDEN=1 nox -s tests -- tests/test_golden.py` and review the diff.
+Each case in `tests/golden/NAME/` is a `case.toml` that says how to break exercise 01 (which
+folder to start from, `base`, and `[[replace]]` edits of its `main.py`, by exact text `old` or
+regex `pattern`), extra grader `args`, `posix_only`; and `expected.json`. After a spec or
+exercise changes, regenerate with `KATA_UPDATE_GOLDEN=1 nox -s tests -- tests/test_golden.py`
+and review the diff.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +20,14 @@ from typing import Any
 import pytest
 from conftest import ROOT, Graded, copy_tree, run_grader, snapshot
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(case for case in GOLDEN.iterdir() if case.is_dir())
+EXERCISE = "01_first_routes"
 
 
 def normalise(graded: Graded) -> dict[str, Any]:
@@ -45,13 +55,30 @@ def normalise(graded: Graded) -> dict[str, Any]:
     }
 
 
+def build(case: dict[str, Any], target: Path) -> None:
+    """Exercise 01 from `case["base"]`, broken as the case's edits say."""
+    folder = copy_tree(ROOT / case["base"] / EXERCISE, target / EXERCISE)
+    main = folder / "main.py"
+    text = main.read_text(encoding="utf-8")
+    for edit in case.get("replace", []):
+        if "pattern" in edit:
+            text, count = re.subn(edit["pattern"], edit["new"], text, count=1, flags=re.DOTALL)
+        else:
+            count = text.count(edit["old"])
+            text = text.replace(edit["old"], edit["new"], 1)
+        assert count >= 1, f"edit no longer applies to {case['base']}/{EXERCISE}: {edit}"
+    main.write_text(text, encoding="utf-8")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_golden(case: Path, tmp_path: Path) -> None:
-    if (case / "posix-only").exists() and os.name != "posix":
+    spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    if spec.get("posix_only") and os.name != "posix":
         pytest.skip("needs POSIX signals")
-    target = copy_tree(case / "target", tmp_path / "target")
+    target = tmp_path / "target"
+    build(spec, target)
     before = snapshot(target)
-    args = (case / "args").read_text().split() if (case / "args").exists() else []
+    args = spec.get("args", [])
     graded = run_grader("grade", "--target", str(target), *args, json_out=tmp_path / "r.json")
     actual = normalise(graded)
     expected_file = case / "expected.json"
