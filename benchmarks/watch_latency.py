@@ -13,82 +13,19 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import select
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from terminal import Terminal  # noqa: E402 - the tests' terminal, found on the line above
+
 EXERCISE = "01_first_routes"
-CLEAR = b"\x1b[2J"
 WATCHING = b"Save a file to grade it again"
-
-
-class Terminal:
-    """A command running in a pseudo-terminal, and everything it printed there."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        import fcntl
-        import termios
-
-        master, slave = os.openpty()
-
-        def controlling_terminal() -> None:  # so that Ctrl-C on the terminal reaches it
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            start_new_session=True,
-            preexec_fn=controlling_terminal,
-        )
-        os.close(slave)
-        self.master = master
-        self.output = b""
-
-    def read_until(self, done: re.Pattern[bytes], timeout: float, start: int = 0) -> bool:
-        """Read until `done` matches the output after the last screen clear past `start`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.output[start:].rsplit(CLEAR, 1)[-1]
-            if done.search(screen):
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                try:
-                    data = os.read(self.master, 65536)
-                except OSError:  # the other end closed: the command ended
-                    data = b""
-                if not data:
-                    return bool(done.search(self.output[start:].rsplit(CLEAR, 1)[-1]))
-                self.output += data
-
-    def interrupt(self) -> int:
-        """Press Ctrl-C; return the exit status."""
-        os.write(self.master, b"\x03")
-        try:
-            code = self.process.wait(timeout=10)
-        finally:
-            self.close()
-        return code
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        os.close(self.master)
 
 
 def variants() -> list[tuple[bytes, re.Pattern[bytes]]]:
@@ -103,7 +40,7 @@ def variants() -> list[tuple[bytes, re.Pattern[bytes]]]:
     ]
 
 
-GRADING_TIME = re.compile(rb"exercises passed \S+ (\d+\.\d) s")
+GRADING_TIME = re.compile(r"exercises passed \S+ (\d+\.\d) s")
 
 
 def measure(isolation: str, rounds: int, poll: bool) -> tuple[list[float], list[float]]:
@@ -116,7 +53,7 @@ def measure(isolation: str, rounds: int, poll: bool) -> tuple[list[float], list[
         env = {**os.environ, "KATA_HOME": str(work / "kata"), "NO_COLOR": "1", "COLUMNS": "120"}
         command = [sys.executable, "-m", "grader", "watch", "01", "--target", str(target)]
         command += ["--isolation", isolation] + (["--poll"] if poll else [])
-        terminal = Terminal(command, env)
+        terminal = Terminal(command, env=env, cwd=ROOT)
         try:
             if not terminal.read_until(re.compile(re.escape(WATCHING)), timeout=60):
                 raise SystemExit(
@@ -132,14 +69,13 @@ def measure(isolation: str, rounds: int, poll: bool) -> tuple[list[float], list[
                 if not terminal.read_until(expected, timeout=30, start=start):
                     raise SystemExit(f"no new result:\n{terminal.output.decode(errors='replace')}")
                 times.append(time.perf_counter() - began)
-                screen = terminal.output[start:].rsplit(CLEAR, 1)[-1]
-                graded = GRADING_TIME.search(screen)
+                graded = GRADING_TIME.search(terminal.screen(start))
                 gradings.append(float(graded.group(1)) if graded else float("nan"))
             code = terminal.interrupt()
             if code not in (0, 130):
                 raise SystemExit(f"watch ended with {code} on Ctrl-C")
         finally:
-            terminal.close() if terminal.process.poll() is None else None
+            terminal.close()
         return times, gradings
     finally:
         shutil.rmtree(work, ignore_errors=True)
