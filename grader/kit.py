@@ -40,6 +40,9 @@ class SpecClient(httpx.AsyncClient):
     """An `httpx.AsyncClient` whose errors from inside the app name the request and the line."""
 
     def __init__(self, *, folder: Path | None = None, **kwargs: Any) -> None:
+        # The app is in this process: proxy settings from the environment mean nothing here, and
+        # looking them up in a forked process can crash on macOS.
+        kwargs.setdefault("trust_env", False)
         super().__init__(**kwargs)
         self.folder = folder
 
