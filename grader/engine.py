@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from grader import ROOT, SPECS_DIR, events, processes
 from grader.manifest import Exercise
 from grader.messages import clip, scrub
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
+from grader.worker import Job
 
 #: What the app may print per spec, and per exercise outside specs, before the rest is dropped.
 SPEC_OUTPUT_LIMIT = 2_000
@@ -31,10 +34,13 @@ EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multip
 
 @dataclass(frozen=True)
 class Limits:
-    """How long a spec, and a whole exercise, may take before the grader stops it."""
+    """How long a spec, and a whole exercise, may take before the grader stops it, and how much
+    memory a grading process may use."""
 
     spec: float = 10.0
     exercise: float = 120.0
+    #: Address space per grading process, in MiB (POSIX); 0 for no limit.
+    memory_mb: int = 4096
 
 
 def preload(extras: bool) -> None:
@@ -59,6 +65,8 @@ class _Run:
     files: tuple[str, ...] = ()
     started: float = 0.0
     process: processes.Process | None = None
+    #: The temporary folder of the running process, removed when it ends.
+    workspace: Path | None = None
     specs: dict[str, SpecResult] = field(default_factory=dict)
     current: SpecResult | None = None
     spec_started: float = 0.0
@@ -197,6 +205,7 @@ class Engine:
                 except ChildProcessError:
                     pass
                 run.process = None
+                _remove(run)
         self._active = []
 
     def _loop(self, waiting: list[_Run], active: list[_Run], plans: dict[str, list[_Run]]) -> None:
@@ -268,9 +277,16 @@ class Engine:
         run.done = False
         run.pending = b""
         run.phase = events.RUN
-        run.process = processes.start(
-            run.exercise.name, run.target, run.remaining(), run.files, fork=self.fork
+        run.workspace = Path(tempfile.mkdtemp(prefix="kata-"))
+        job = Job(
+            name=run.exercise.name,
+            target=run.target,
+            workspace=run.workspace,
+            deselect=tuple(run.remaining()),
+            files=run.files,
+            memory_mb=self.limits.memory_mb,
         )
+        run.process = processes.start(job, fork=self.fork)
         self.pipes.watch(run.process)
 
     def _deadline(self, run: _Run) -> float:
@@ -304,8 +320,8 @@ class Engine:
     def _reap(self, run: _Run, now: float, killed: str | None) -> None:
         process = run.process
         assert process is not None
-        if killed or not run.done:
-            process.kill()
+        # Always: a finished grading process may still have left something the app started.
+        process.kill()
         for fd, data in self.pipes.drain(process):
             if fd == process.output:
                 run.on_output(data)
@@ -313,6 +329,7 @@ class Engine:
                 self._on_events(run, data)
         how = process.wait()
         run.process = None
+        _remove(run)
         spec_limit, exercise_limit = self.limits.spec, self.limits.exercise
         if killed == "exercise":
             run.stop_current(
@@ -381,6 +398,13 @@ def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
     if failed is not None:
         merged.failure, merged.message = failed.failure, failed.message
     return merged
+
+
+def _remove(run: _Run) -> None:
+    """Remove the temporary folder of the run's last process, whatever state it was left in."""
+    if run.workspace is not None:
+        shutil.rmtree(run.workspace, ignore_errors=True)
+        run.workspace = None
 
 
 def _text(value: object) -> str | None:

@@ -14,9 +14,9 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from grader.worker import Job
 
 #: Bytes read from a pipe at a time.
 CHUNK = 65536
@@ -60,17 +60,12 @@ class Process:
         return f"exited with code {code}"
 
 
-def start(
-    name: str, target: Path, deselect: Sequence[str], files: Sequence[str], *, fork: bool
-) -> Process:
-    """Start grading exercise `name` of `target`: the specs in `files` (default: all), less
-    those in `deselect`."""
-    if fork:
-        return _fork(name, target, deselect, files)
-    return _spawn(name, target, deselect, files)
+def start(job: Job, *, fork: bool) -> Process:
+    """Start a grading process for `job`."""
+    return _fork(job) if fork else _spawn(job)
 
 
-def _fork(name: str, target: Path, deselect: Sequence[str], files: Sequence[str]) -> Process:
+def _fork(job: Job) -> Process:
     from grader import worker
 
     events_r, events_w = os.pipe()
@@ -81,18 +76,16 @@ def _fork(name: str, target: Path, deselect: Sequence[str], files: Sequence[str]
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         os.close(events_r)
         os.close(output_r)
-        worker.forked(name, target, deselect, files, events_w, output_w)
+        worker.forked(job, events_w, output_w)
     os.close(events_w)
     os.close(output_w)
     return Process(events=events_r, output=output_r, pid=pid, open_pipes={events_r, output_r})
 
 
-def _spawn(name: str, target: Path, deselect: Sequence[str], files: Sequence[str]) -> Process:
+def _spawn(job: Job) -> Process:
     from grader import ROOT
 
-    command = [sys.executable, "-m", "grader.worker", name, str(target)]
-    command += [f"--deselect={spec}" for spec in deselect]
-    command += [f"--file={file}" for file in files]
+    command = [sys.executable, "-m", "grader.worker", *job.to_args()]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     popen = subprocess.Popen(
         command,

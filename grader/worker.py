@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -26,8 +25,36 @@ PLUGINS = ("pytest_asyncio.plugin",)
 BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
 
 
-def run(name: str, target: Path, deselect: Sequence[str] = (), files: Sequence[str] = ()) -> int:
-    """Run the specs of exercise `name` (only those in `files`, if given) against `target`."""
+@dataclass(frozen=True)
+class Job:
+    """What one grading process does: which specs, against which folder, within what memory."""
+
+    #: The exercise's folder name, as in the target and in `grader/specs/`.
+    name: str
+    target: Path
+    #: A folder of the grader's own for pytest's temporary files; the grader removes it.
+    workspace: Path
+    #: Spec node ids already graded by an earlier process, to skip.
+    deselect: tuple[str, ...] = ()
+    #: Spec files of the exercise to run, or () for all of them.
+    files: tuple[str, ...] = ()
+    #: Address space allowed to the process, in MiB (POSIX); 0 for no limit.
+    memory_mb: int = 0
+
+    def to_args(self) -> list[str]:
+        """The command-line form of the job, for `python -m grader.worker`."""
+        return [
+            self.name,
+            str(self.target),
+            str(self.workspace),
+            f"--memory={self.memory_mb}",
+            *(f"--deselect={spec}" for spec in self.deselect),
+            *(f"--file={file}" for file in self.files),
+        ]
+
+
+def run(job: Job) -> int:
+    """Run the job's specs against the learner's app; return pytest's exit code."""
     import pytest
 
     from grader.reporter import AppExit, Reporter
@@ -37,43 +64,52 @@ def run(name: str, target: Path, deselect: Sequence[str] = (), files: Sequence[s
 
     os._exit = refuse_exit  # the learner's app exiting must not take the grader's results along
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    basetemp = Path(tempfile.mkdtemp(prefix="kata-"))
+    _cap_memory(job.memory_mb)
     paths = {
-        str(target / name): name,
-        str(target): target.name,
-        str(basetemp): "<tmp>",
-        str(basetemp.resolve()): "<tmp>",
+        str(job.target / job.name): job.name,
+        str(job.target): job.target.name,
+        str(job.workspace): "<tmp>",
+        str(job.workspace.resolve()): "<tmp>",
         str(ROOT): ".",
     }
     args = [
-        *(str(SPECS_DIR / name / file) for file in files or ["."]),
+        *(str(SPECS_DIR / job.name / file) for file in job.files or ["."]),
         "-c",
         str(SPECS_DIR / "pytest.ini"),
         "--rootdir",
         str(SPECS_DIR),
-        f"--target={target}",
-        f"--basetemp={basetemp / 'pytest'}",
+        f"--target={job.target}",
+        f"--basetemp={job.workspace / 'pytest'}",
         "--capture=no",
         *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
         *(arg for plugin in BLOCKED for arg in ("-p", f"no:{plugin}")),
-        *(f"--deselect={spec}" for spec in deselect),
+        *(f"--deselect={spec}" for spec in job.deselect),
     ]
-    try:
-        code = pytest.main(args, plugins=[Reporter(target / name, paths)])
-    finally:
-        shutil.rmtree(basetemp, ignore_errors=True)
+    code = pytest.main(args, plugins=[Reporter(job.target / job.name, paths)])
     events.emit("done", code=int(code))
     return int(code)
 
 
-def forked(
-    name: str,
-    target: Path,
-    deselect: Sequence[str],
-    files: Sequence[str],
-    channel: int,
-    output: int,
-) -> NoReturn:
+def _cap_memory(megabytes: int) -> None:
+    """Limit the process's address space, so an app that allocates without end meets a
+    MemoryError in its own code instead of exhausting the machine (POSIX only)."""
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):  # not allowed here (macOS ignores it anyway)
+        pass
+
+
+def forked(job: Job, channel: int, output: int) -> NoReturn:
     """The body of a forked grading process: never returns into the grader's own code."""
     exit_now = os._exit
     code = 70
@@ -81,7 +117,7 @@ def forked(
         os.setpgid(0, 0)  # one group, so the grader can stop anything the app starts
         _redirect_output(output)
         events.open_channel(channel)
-        code = run(name, target, deselect, files)
+        code = run(job)
     except BaseException:  # noqa: BLE001 - whatever happened, this process must end here
         code = 70
     finally:
@@ -112,17 +148,28 @@ def _redirect_output(fd: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m grader.worker NAME TARGET`: events on stdout, the app's output on stderr."""
+    """`python -m grader.worker JOB...` (see `Job.to_args`): events on stdout, the app's output
+    on stderr."""
     parser = argparse.ArgumentParser(prog="python -m grader.worker")
     parser.add_argument("name")
     parser.add_argument("target", type=Path)
+    parser.add_argument("workspace", type=Path)
+    parser.add_argument("--memory", type=int, default=0)
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
     args = parser.parse_args(argv)
     channel = os.dup(1)
     _redirect_output(os.dup(2))
     events.open_channel(channel)
-    return run(args.name, args.target, args.deselect, args.file)
+    job = Job(
+        name=args.name,
+        target=args.target,
+        workspace=args.workspace,
+        deselect=tuple(args.deselect),
+        files=tuple(args.file),
+        memory_mb=args.memory,
+    )
+    return run(job)
 
 
 if __name__ == "__main__":

@@ -31,12 +31,17 @@ class Graded:
         return next(e for e in self.results["exercises"] if e["name"] == name)
 
 
-def run_grader(*args: str, json_out: Path | None = None, timeout: float = 300) -> Graded:
+def run_grader(
+    *args: str,
+    json_out: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+) -> Graded:
     """Run the grader in a fresh process from the repository root, as nox does."""
     command = [sys.executable, "-m", "grader", *args]
     if json_out is not None:
         command += ["--json", str(json_out)]
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -2,9 +2,9 @@
 
 Each case in `tests/golden/NAME/` is a `case.toml` that says how to break exercise 01 (which
 folder to start from, `base`, and `[[replace]]` edits of its `main.py`, by exact text `old` or
-regex `pattern`), extra grader `args`, `posix_only`; and `expected.json`. After a spec or
-exercise changes, regenerate with `KATA_UPDATE_GOLDEN=1 nox -s tests -- tests/test_golden.py`
-and review the diff.
+regex `pattern`), extra grader `args` and the platforms it runs `only_on`; and `expected.json`.
+After a spec or exercise changes, regenerate with
+`KATA_UPDATE_GOLDEN=1 nox -s tests -- tests/test_golden.py` and review the diff.
 """
 
 from __future__ import annotations
@@ -73,19 +73,26 @@ def build(case: dict[str, Any], target: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_golden(case: Path, tmp_path: Path) -> None:
     spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
-    if spec.get("posix_only") and os.name != "posix":
-        pytest.skip("needs POSIX signals")
+    platforms = spec.get("only_on")
+    if platforms and not sys.platform.startswith(tuple(platforms)):
+        pytest.skip(f"runs only on {', '.join(platforms)}")
     target = tmp_path / "target"
     build(spec, target)
     before = snapshot(target)
     args = spec.get("args", [])
-    graded = run_grader("grade", "--target", str(target), *args, json_out=tmp_path / "r.json")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    graded = run_grader(
+        "grade", "--target", str(target), *args, json_out=tmp_path / "r.json",
+        env={"TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)},
+    )  # fmt: skip
     actual = normalise(graded)
     expected_file = case / "expected.json"
     if os.environ.get("KATA_UPDATE_GOLDEN"):
         expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
     assert actual == json.loads(expected_file.read_text(encoding="utf-8"))
     assert snapshot(target) == before, "grading wrote into the target"
+    assert not list(scratch.iterdir()), "grading left temporary files behind"
 
 
 def test_one_exercise_hanging_and_another_exiting_leave_the_rest_graded(tmp_path: Path) -> None:

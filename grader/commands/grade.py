@@ -62,6 +62,13 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
         help=f"time limit per exercise (default: {Limits.exercise:g})",
     )
     parser.add_argument(
+        "--memory",
+        metavar="MB",
+        type=int,
+        default=Limits.memory_mb,
+        help=f"memory per grading process, in MiB; 0 for no limit (default: {Limits.memory_mb})",
+    )
+    parser.add_argument(
         "--jobs",
         metavar="N",
         type=int,
@@ -79,7 +86,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 def engine_for(args: argparse.Namespace, target: Path, **options: object) -> Engine:
     return Engine(
         target,
-        limits=Limits(spec=args.spec_timeout, exercise=args.timeout),
+        limits=Limits(spec=args.spec_timeout, exercise=args.timeout, memory_mb=args.memory),
         jobs=args.jobs,
         fork=args.isolation == "fork",
         **options,  # type: ignore[arg-type]

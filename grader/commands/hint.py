@@ -18,7 +18,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from grader.engine import Engine
+from grader.engine import Engine, default_jobs
 from grader.manifest import Exercise, Task, load_track
 from grader.progress import ExerciseProgress, Store, record_grading, shown, target_key
 from grader.snapshots import read_files
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if known is None or _changed_since(target / exercise.name, known.last_time):
         # Hints are for where the learner stands now, not at their last grading.
         Console(stderr=True).print(f"grading {exercise.name} to see where you stand…")
-        record_grading(Engine(target).grade([exercise]), target)
+        record_grading(Engine(target, jobs=default_jobs()).grade([exercise]), target)
         known = store.progress(target_key(target)).get(exercise.name)
     assert known is not None
     if known.last_status == "passed":
