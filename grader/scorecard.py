@@ -8,8 +8,9 @@ Colour follows the terminal: none when output is not a terminal or `NO_COLOR` is
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -60,9 +61,9 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
         f"{_points(exercise.score)}/{_points(exercise.max_score)} points {marks.dot} ",
         (status.label, STYLES[status]),
     )
-    parts: list[Text] = [head]
+    parts: list[RenderableType] = [head]
     if exercise.message:
-        parts.append(Text(f"  {exercise.message}", style="red"))
+        parts.append(_indent(Text(exercise.message, style="red"), 2))
         parts.extend(_output_excerpt(exercise.output))
     reason = exercise.message
     ran = [spec for spec in exercise.specs if spec.message not in (reason, f"not run: {reason}")]
@@ -77,27 +78,35 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
         title = task.title if task else ""
         passed = sum(spec.passed for spec in specs)
         style = "green" if passed == len(specs) else "default"
-        parts.append(
-            Text(f"\n  Task {number}: {title}  ({passed}/{len(specs)})", style=f"bold {style}")
-        )
-        for spec in specs:
-            parts.extend(_spec_lines(spec, marks, exercise.message))
+        parts.append(Text(""))
+        heading = Text(f"Task {number}: {title}  ({passed}/{len(specs)})", style=f"bold {style}")
+        parts.append(_indent(heading, 2))
+        parts.append(_indent(_spec_grid(specs, marks, exercise.message), 4))
         if passed < len(specs) and task is not None and exercise.message is None:
-            parts.append(Text(f"    hint: {task.hints[0]}", style="cyan"))
+            parts.append(_indent(Text(f"hint: {task.hints[0]}", style="cyan"), 4))
     return Group(*parts)
 
 
-def _spec_lines(spec: SpecResult, marks: Marks, reason: str | None) -> list[Text]:
-    if spec.passed:
-        return [Text.assemble(("    " + marks.ok + " ", "green"), spec.description)]
-    lines = [Text.assemble(("    " + marks.no + " ", "red"), spec.description)]
-    if spec.message and spec.message != f"not run: {reason}":
-        for line in spec.message.splitlines():
-            lines.append(Text(f"        {line}", style="dim"))
-    return lines
+def _spec_grid(specs: list[SpecResult], marks: Marks, reason: str | None) -> Table:
+    """✓/✗ in a column of their own, so wrapped descriptions and reasons hang under the text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for spec in specs:
+        if spec.passed:
+            grid.add_row(Text(marks.ok, style="green"), spec.description)
+            continue
+        grid.add_row(Text(marks.no, style="red"), spec.description)
+        if spec.message and spec.message != f"not run: {reason}":
+            grid.add_row("", _indent(Text(spec.message, style="dim"), 2))
+    return grid
 
 
-def _output_excerpt(output: str) -> list[Text]:
+def _indent(renderable: RenderableType, columns: int) -> Padding:
+    return Padding(renderable, (0, 0, 0, columns), expand=False)
+
+
+def _output_excerpt(output: str) -> list[RenderableType]:
     lines = output.strip().splitlines()
     if not lines:
         return []
@@ -107,7 +116,9 @@ def _output_excerpt(output: str) -> list[Text]:
         if len(lines) > len(shown)
         else "  the app printed:"
     )
-    return [Text(note, style="dim")] + [Text(f"    {line}", style="dim") for line in shown]
+    excerpt: list[RenderableType] = [Text(note, style="dim")]
+    excerpt += [_indent(Text(line, style="dim"), 4) for line in shown]
+    return excerpt
 
 
 def summary_table(run: RunResult, marks: Marks) -> Table:
