@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -24,8 +25,15 @@ from grader.manifest import ManifestError, SelectionError
 EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 3, 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line that points at `--help`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (`{self.prog} --help` shows the usage)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m grader",
         description="FastAPI Kata's grader; each command is a nox session: nox -s NAME -- ARGS",
     )

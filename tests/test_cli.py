@@ -143,3 +143,11 @@ def test_one_exercise_shared_between_processes_grades_like_one_process(tmp_path:
     )
     assert one == shared
     assert any(status == "failed" for _, status, _ in one)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["hint"], ["grade", "--jobs", "many"], ["grade", "--fail-under", "150"], ["grade", "--nope"]],
+)
+def test_bad_arguments_get_one_line(args: list[str]) -> None:
+    _one_line_error(run_grader(*args), "--help")
