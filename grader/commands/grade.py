@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +16,7 @@ from grader.manifest import load_track
 from grader.progress import record_grading
 from grader.results import ExerciseResult, RunResult
 from grader.scorecard import render
+from grader.storage import atomic_write
 from grader.target import require_folders, resolve_target
 
 NAME = "grade"
@@ -145,15 +143,7 @@ def exit_status(result: RunResult, fail_under: float | None) -> int:
 def write_json(path: Path, result: RunResult) -> None:
     """Write the results whole or not at all: a reader never sees half a file."""
     data = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
-    folder = path.resolve().parent
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data.encode("utf-8"))
 
 
 def _seconds(value: str) -> float:
@@ -174,6 +164,3 @@ def _percent(value: str) -> float:
     if not 0 <= percent <= 100:
         raise argparse.ArgumentTypeError("a percentage is from 0 to 100")
     return percent
-
-
-__all__ = ["NAME", "HELP", "configure", "run", "sys"]
