@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from grader import ROOT, SPECS_DIR, events, processes
 from grader.manifest import Exercise
@@ -78,10 +79,10 @@ class _Run:
     paths: dict[str, str] = field(default_factory=dict)
 
     # --- events from the grading process -------------------------------------------------
-    def on_event(self, event: dict[str, object], now: float) -> None:
+    def on_event(self, event: dict[str, Any], now: float) -> None:
         kind = event["event"]
         if kind == "collected" and not self.specs:
-            for raw in event.get("specs", []):  # type: ignore[attr-defined]
+            for raw in event.get("specs", []):
                 spec = SpecResult(
                     id=str(raw["id"]),
                     name=str(raw["name"]),
@@ -101,7 +102,7 @@ class _Run:
             if finished is not None:
                 finished.status = SpecStatus(str(event.get("status")))
                 finished.message = _text(event.get("message"))
-                finished.duration = float(event.get("duration", 0.0))  # type: ignore[arg-type]
+                finished.duration = float(event.get("duration", 0.0))
             self.current = None
         elif kind == "fatal":
             self.fail(ExerciseStatus.ERROR, _text(event.get("message")) or "the app cannot load")

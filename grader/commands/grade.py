@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from grader import processes
 from grader.commands import UsageError
 from grader.engine import Engine, Limits, default_jobs
-from grader.manifest import load_track
+from grader.manifest import Exercise, load_track
 from grader.progress import record_grading
 from grader.results import ExerciseResult, RunResult
 from grader.scorecard import render
@@ -81,13 +81,13 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def engine_for(args: argparse.Namespace, target: Path, **options: object) -> Engine:
+def engine_for(args: argparse.Namespace, target: Path) -> Engine:
+    """An engine for `target` with the limits and isolation the grading options ask for."""
     return Engine(
         target,
         limits=Limits(spec=args.spec_timeout, exercise=args.timeout, memory_mb=args.memory),
         jobs=args.jobs,
         fork=args.isolation == "fork",
-        **options,  # type: ignore[arg-type]
     )
 
 
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return exit_status(result, args.fail_under)
 
 
-def _grade_with_progress(engine: Engine, exercises: list) -> RunResult:  # type: ignore[type-arg]
+def _grade_with_progress(engine: Engine, exercises: list[Exercise]) -> RunResult:
     stderr = Console(stderr=True)
     if len(exercises) < 2 or not stderr.is_terminal:
         return engine.grade(exercises)
