@@ -30,6 +30,8 @@ SPEC_OUTPUT_LIMIT = 2_000
 EXERCISE_OUTPUT_LIMIT = 4_000
 #: Imported once by the grader before forking, so that grading processes start warm.
 CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
+#: The longest the grader waits without looking at its grading processes' time and memory.
+WAKE_EVERY = 0.25
 EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
 
 
@@ -40,7 +42,7 @@ class Limits:
 
     spec: float = 10.0
     exercise: float = 120.0
-    #: Address space per grading process, in MiB (POSIX); 0 for no limit.
+    #: Memory a grading process may hold, in MiB, before it is stopped (Linux); 0 for no limit.
     memory_mb: int = 4096
 
 
@@ -220,7 +222,7 @@ class Engine:
                     self._finished(run, plans)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
-            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), 1.0)):
+            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)):
                 run = next(run for run in active if run.process is process)
                 if fd == process.events:
                     self._on_events(run, data)
@@ -285,7 +287,6 @@ class Engine:
             workspace=run.workspace,
             deselect=tuple(run.remaining()),
             files=run.files,
-            memory_mb=self.limits.memory_mb,
         )
         run.process = processes.start(job, fork=self.fork)
         self.pipes.watch(run.process)
@@ -317,6 +318,8 @@ class Engine:
             self._reap(run, now, killed="exercise")
         elif run.current is not None and now >= run.spec_started + self.limits.spec:
             self._reap(run, now, killed="spec")
+        elif self.limits.memory_mb and (process.resident_mb() or 0) > self.limits.memory_mb:
+            self._reap(run, now, killed="memory")
 
     def _reap(self, run: _Run, now: float, killed: str | None) -> None:
         process = run.process
@@ -332,7 +335,17 @@ class Engine:
         run.process = None
         _remove(run)
         spec_limit, exercise_limit = self.limits.spec, self.limits.exercise
-        if killed == "exercise":
+        if killed == "memory":
+            message = (
+                f"the app held more than {self.limits.memory_mb} MB of memory and was stopped "
+                "(something that grows without end?)"
+            )
+            if run.phase in (events.IMPORT, events.STARTUP) or run.current is None:
+                run.stop_current(SpecStatus.CRASHED, message)
+                run.fail(ExerciseStatus.CRASHED, message)
+            else:
+                run.stop_current(SpecStatus.CRASHED, message)
+        elif killed == "exercise":
             run.stop_current(
                 SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s"
             )

@@ -22,6 +22,8 @@ from grader.worker import Job
 CHUNK = 65536
 CAN_FORK = hasattr(os, "fork")
 CAN_SELECT_PIPES = os.name == "posix"
+CAN_MEASURE_MEMORY = sys.platform.startswith("linux")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if CAN_MEASURE_MEMORY else 4096
 
 
 @dataclass(eq=False)
@@ -43,6 +45,17 @@ class Process:
                 os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError, OSError):
             pass
+
+    def resident_mb(self) -> float | None:
+        """Memory the process holds now, in MiB, where the OS tells (Linux); else None."""
+        if self.pid is None or not CAN_MEASURE_MEMORY:
+            return None
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as statm:
+                resident_pages = int(statm.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        return resident_pages * PAGE_SIZE / (1024 * 1024)
 
     def wait(self) -> str:
         """Reap the process; describe how it ended (`exited with code 3`, `killed by SIGSEGV`)."""

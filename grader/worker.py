@@ -27,7 +27,7 @@ BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "termi
 
 @dataclass(frozen=True)
 class Job:
-    """What one grading process does: which specs, against which folder, within what memory."""
+    """What one grading process does: which specs, against which folder."""
 
     #: The exercise's folder name, as in the target and in `grader/specs/`.
     name: str
@@ -38,8 +38,6 @@ class Job:
     deselect: tuple[str, ...] = ()
     #: Spec files of the exercise to run, or () for all of them.
     files: tuple[str, ...] = ()
-    #: Address space allowed to the process, in MiB (POSIX); 0 for no limit.
-    memory_mb: int = 0
 
     def to_args(self) -> list[str]:
         """The command-line form of the job, for `python -m grader.worker`."""
@@ -47,7 +45,6 @@ class Job:
             self.name,
             str(self.target),
             str(self.workspace),
-            f"--memory={self.memory_mb}",
             *(f"--deselect={spec}" for spec in self.deselect),
             *(f"--file={file}" for file in self.files),
         ]
@@ -64,7 +61,6 @@ def run(job: Job) -> int:
 
     os._exit = refuse_exit  # the learner's app exiting must not take the grader's results along
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    _cap_memory(job.memory_mb)
     paths = {
         str(job.target / job.name): job.name,
         str(job.target): job.target.name,
@@ -88,25 +84,6 @@ def run(job: Job) -> int:
     code = pytest.main(args, plugins=[Reporter(job.target / job.name, paths)])
     events.emit("done", code=int(code))
     return int(code)
-
-
-def _cap_memory(megabytes: int) -> None:
-    """Limit the process's address space, so an app that allocates without end meets a
-    MemoryError in its own code instead of exhausting the machine (POSIX only)."""
-    if megabytes <= 0:
-        return
-    try:
-        import resource
-    except ImportError:  # Windows
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = megabytes * 1024 * 1024
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ValueError, OSError):  # not allowed here (macOS ignores it anyway)
-        pass
 
 
 def forked(job: Job, channel: int, output: int) -> NoReturn:
@@ -154,7 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("name")
     parser.add_argument("target", type=Path)
     parser.add_argument("workspace", type=Path)
-    parser.add_argument("--memory", type=int, default=0)
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
     args = parser.parse_args(argv)
@@ -167,7 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace=args.workspace,
         deselect=tuple(args.deselect),
         files=tuple(args.file),
-        memory_mb=args.memory,
     )
     return run(job)
 

@@ -64,7 +64,8 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         type=int,
         default=Limits.memory_mb,
-        help=f"memory per grading process, in MiB; 0 for no limit (default: {Limits.memory_mb})",
+        help=f"memory a grading process may hold, in MiB, on Linux; 0 for no limit "
+        f"(default: {Limits.memory_mb})",
     )
     parser.add_argument(
         "--jobs",
