@@ -129,16 +129,17 @@ class Pipes:
     def __init__(self) -> None:
         self._owners: dict[int, Process] = {}
         self._selector = selectors.DefaultSelector() if CAN_SELECT_PIPES else None
-        self._arrived: queue.Queue[tuple[int, bytes]] = queue.Queue()
+        # Reader threads say whose pipe they read: a number of a closed pipe may come back.
+        self._arrived: queue.Queue[tuple[Process, int, bytes]] = queue.Queue()
 
     def watch(self, process: Process) -> None:
         for fd in (process.events, process.output):
-            self._owners[fd] = process
             if self._selector is not None:
+                self._owners[fd] = process
                 os.set_blocking(fd, False)
                 self._selector.register(fd, selectors.EVENT_READ)
             else:
-                threading.Thread(target=self._pump, args=(fd,), daemon=True).start()
+                threading.Thread(target=self._pump, args=(process, fd), daemon=True).start()
 
     def wait(self, timeout: float) -> list[tuple[Process, int, bytes]]:
         """What arrived within `timeout` seconds: (process, fd, data); empty data means EOF."""
@@ -156,53 +157,71 @@ class Pipes:
                 self._forget(fd)
         return arrived
 
+    def drain(self, process: Process) -> list[tuple[int, bytes]]:
+        """Whatever is left in a stopped process's pipes, then forget them."""
+        left = []
+        if self._selector is None:
+            # Take what the reader threads already passed on; they close the pipes themselves.
+            others = []
+            while True:
+                try:
+                    owner, fd, data = self._arrived.get_nowait()
+                except queue.Empty:
+                    break
+                if owner is process:
+                    left.extend([(fd, data)] if data and fd in process.open_pipes else [])
+                else:
+                    others.append((owner, fd, data))
+            for item in others:
+                self._arrived.put(item)
+            process.open_pipes.clear()
+            return left
+        for fd in list(process.open_pipes):
+            while True:
+                try:
+                    data = os.read(fd, CHUNK)
+                except OSError:
+                    break
+                if not data:
+                    break
+                left.append((fd, data))
+            self._forget(fd)
+        return left
+
     def _wait_threads(self, timeout: float) -> list[tuple[Process, int, bytes]]:
         arrived = []
         try:
             item = self._arrived.get(timeout=max(timeout, 0.001))
             while True:
-                fd, data = item
-                if fd in self._owners:
-                    arrived.append((self._owners[fd], fd, data))
+                process, fd, data = item
+                if fd in process.open_pipes:  # else: a pipe of a process already stopped
+                    arrived.append(item)
                     if not data:
-                        self._forget(fd)
+                        process.open_pipes.discard(fd)
                 item = self._arrived.get_nowait()
         except queue.Empty:
             pass
         return arrived
 
-    def drain(self, process: Process) -> list[tuple[int, bytes]]:
-        """Whatever is left in a stopped process's pipes, then forget them."""
-        left = []
-        for fd in list(process.open_pipes):
-            if self._selector is not None:
-                while True:
-                    try:
-                        data = os.read(fd, CHUNK)
-                    except (BlockingIOError, OSError):
-                        break
-                    if not data:
-                        break
-                    left.append((fd, data))
-            self._forget(fd, at_eof=False)
-        return left
-
-    def _forget(self, fd: int, *, at_eof: bool = True) -> None:
+    def _forget(self, fd: int) -> None:
         process = self._owners.pop(fd, None)
         if process is None:
             return
         process.open_pipes.discard(fd)
-        if self._selector is not None:
-            self._selector.unregister(fd)
-        if self._selector is not None or at_eof:
-            os.close(fd)  # a reader thread still blocked on it closes nothing: it leaks instead
+        assert self._selector is not None
+        self._selector.unregister(fd)
+        os.close(fd)
 
-    def _pump(self, fd: int) -> None:
-        while True:
-            try:
-                data = os.read(fd, CHUNK)
-            except OSError:
-                data = b""
-            self._arrived.put((fd, data))
-            if not data:
-                return
+    def _pump(self, process: Process, fd: int) -> None:
+        """A reader thread: pass on what the pipe gives until its end, then close it."""
+        try:
+            while True:
+                try:
+                    data = os.read(fd, CHUNK)
+                except OSError:
+                    data = b""
+                self._arrived.put((process, fd, data))
+                if not data:
+                    return
+        finally:
+            os.close(fd)
