@@ -36,6 +36,10 @@ class AppCrashed(Exception):
         self.error = error
 
 
+class AppStartupError(AppCrashed):
+    """The learner's app raised while starting (its lifespan): no spec can talk to it."""
+
+
 class SpecClient(httpx.AsyncClient):
     """An `httpx.AsyncClient` whose errors from inside the app name the request and the line."""
 
@@ -68,7 +72,7 @@ async def started(app: Any, *, folder: Path | None = None) -> AsyncIterator[Any]
     try:
         await manager.__aenter__()
     except Exception as error:
-        raise AppCrashed("starting the app (lifespan startup)", error, folder) from error
+        raise AppStartupError("starting the app (lifespan startup)", error, folder) from error
     events.phase(events.RUN)
     try:
         yield manager.app

@@ -15,7 +15,7 @@ import pytest
 from _pytest.outcomes import OutcomeException
 
 from grader import events
-from grader.kit import AppCrashed
+from grader.kit import AppCrashed, AppStartupError
 from grader.loader import AppImportError
 from grader.messages import clip, describe_exception, scrub
 from grader.results import SpecStatus
@@ -59,10 +59,13 @@ class Reporter:
         error = call.excinfo.value
         status = SpecStatus.FAILED if call.when == "call" else SpecStatus.ERROR
         self.failures[item.nodeid] = (status, self._clean(self._message(error)))
-        if isinstance(error, AppImportError):
-            # Every spec imports the same app: say it once, and stop.
+        # Every spec imports the app and starts it in its setup: a failure there would meet
+        # every spec again, so say it once, and stop. (A spec may start a second app with other
+        # settings in its body; that failure is the spec's alone.)
+        starting = isinstance(error, AppStartupError) and call.when == "setup"
+        if isinstance(error, AppImportError) or starting:
             events.emit("fatal", status="error", message=self._clean(str(error)))
-            item.session.shouldstop = "the app cannot be imported"
+            item.session.shouldstop = "the app cannot be imported or started"
         return report
 
     @pytest.hookimpl
