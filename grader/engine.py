@@ -135,7 +135,7 @@ class _Run:
             self.current.duration = time.perf_counter() - self.spec_started
         self.current = None
 
-    def remaining(self) -> list[str]:
+    def graded(self) -> list[str]:
         return [spec.id for spec in self.result.specs if spec.status is not SpecStatus.NOT_RUN]
 
     def unfinished(self) -> bool:
@@ -285,7 +285,7 @@ class Engine:
             name=run.exercise.name,
             target=run.target,
             workspace=run.workspace,
-            deselect=tuple(run.remaining()),
+            deselect=tuple(run.graded()),  # a restarted process skips what is already known
             files=run.files,
         )
         run.process = processes.start(job, fork=self.fork)

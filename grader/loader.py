@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from grader import events
-from grader.messages import describe_exception
+from grader.messages import describe_exception, located
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -131,7 +131,7 @@ def loaded_app(folder: Path, spec: str = "main:app") -> Iterator[LoadedApp]:
             module = importlib.import_module(module_name)
         except SystemExit as exit:
             raise AppImportError(
-                f"importing {module_name} called an exit ({exit.code!r}){_where(exit, folder)}"
+                f"importing {module_name} called an exit ({exit.code!r}){located(exit, folder)}"
             ) from None
         except Exception as error:
             raise AppImportError(
@@ -152,8 +152,3 @@ def loaded_app(folder: Path, spec: str = "main:app") -> Iterator[LoadedApp]:
         except ValueError:
             pass
         forget_modules(folder)
-
-
-def _where(error: BaseException, folder: Path) -> str:
-    text = describe_exception(error, folder)
-    return text[text.rindex(" (") :] if text.endswith(")") and " (" in text else ""

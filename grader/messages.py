@@ -48,13 +48,18 @@ def syntax_location(exc: SyntaxError, folder: Path) -> str | None:
 def describe_exception(exc: BaseException, folder: Path | None = None) -> str:
     """`ZeroDivisionError: division by zero (main.py, line 12)`, located in the learner's code."""
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    where = None
-    if folder is not None:
-        if isinstance(exc, SyntaxError):
-            where = syntax_location(exc, folder)
-            text = f"{type(exc).__name__}: {exc.msg}"
-        where = where or learner_location(exc.__traceback__, folder)
-    return f"{text} ({where})" if where else text
+    if isinstance(exc, SyntaxError):
+        text = f"{type(exc).__name__}: {exc.msg}"
+    return text + located(exc, folder)
+
+
+def located(exc: BaseException, folder: Path | None) -> str:
+    """` (main.py, line 12)`: where in `folder` the exception came from, or "" if not there."""
+    if folder is None:
+        return ""
+    where = syntax_location(exc, folder) if isinstance(exc, SyntaxError) else None
+    where = where or learner_location(exc.__traceback__, folder)
+    return f" ({where})" if where else ""
 
 
 def scrub(text: str, paths: dict[str, str]) -> str:

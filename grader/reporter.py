@@ -17,7 +17,7 @@ from _pytest.outcomes import OutcomeException
 from grader import events
 from grader.kit import AppCrashed, AppStartupError
 from grader.loader import AppImportError
-from grader.messages import clip, describe_exception, scrub
+from grader.messages import clip, describe_exception, located, scrub
 from grader.results import SpecStatus
 
 
@@ -90,9 +90,7 @@ class Reporter:
             return error.msg or type(error).__name__
         if isinstance(error, SystemExit):
             how = "os._exit" if isinstance(error, AppExit) else "sys.exit"
-            where = describe_exception(error, self.exercise_dir).rpartition(" (")[2]
-            place = f" ({where}" if where.endswith(")") and ", line " in where else ""
-            return f"the app called {how}({error.code!r}){place}"
+            return f"the app called {how}({error.code!r}){located(error, self.exercise_dir)}"
         return describe_exception(error, self.exercise_dir)
 
     def _clean(self, text: str) -> str:
