@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import ROOT, SPECS_DIR, events, processes
+from grader.contract import cached_contract
 from grader.manifest import Exercise
 from grader.messages import clip, scrub
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
@@ -56,7 +57,7 @@ def preload(extras: bool) -> None:
     importlib.import_module("grader.reporter")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Run:
     """The grading of one exercise, across however many processes it takes."""
 
@@ -79,6 +80,8 @@ class _Run:
     pending: bytes = b""
     output_dropped: int = 0
     paths: dict[str, str] = field(default_factory=dict)
+    #: Every run grading the same exercise of the same target (shares of its spec files).
+    plan: list[_Run] = field(default_factory=list)
 
     # --- events from the grading process -------------------------------------------------
     def on_event(self, event: dict[str, Any], now: float) -> None:
@@ -90,6 +93,7 @@ class _Run:
                     name=str(raw["name"]),
                     description=str(raw["description"]),
                     task=int(raw["task"]),
+                    rules=tuple(str(rule) for rule in raw.get("rules", [])),
                 )
                 self.specs[spec.id] = spec
                 self.result.specs.append(spec)
@@ -141,11 +145,16 @@ class _Run:
     def unfinished(self) -> bool:
         return any(spec.status is SpecStatus.NOT_RUN for spec in self.result.specs)
 
-    def close(self, now: float) -> None:
-        reason = self.result.message or "an earlier problem stopped the exercise"
+    def close(self, now: float, why_not_run: str | None = None) -> None:
+        reason = self.result.message or why_not_run or "an earlier problem stopped the exercise"
+        contract = cached_contract(self.exercise.name)
         for spec in self.result.specs:
             if spec.status is SpecStatus.NOT_RUN and spec.message is None:
                 spec.message = f"not run: {reason}"
+            if not spec.passed:
+                task = self.exercise.task(spec.task)
+                rule_hint = contract.hint_for(spec.rules) if contract else None
+                spec.hint = rule_hint or (task.hints[0] if task else None)
         if self.output_dropped:
             self.result.output += f"\n… (cut: {self.output_dropped} more characters of output)"
         if not self.result.specs and self.result.failure is None:
@@ -165,12 +174,15 @@ class Engine:
         limits: Limits = Limits(),
         jobs: int = 1,
         fork: bool = processes.CAN_FORK,
+        fail_fast: bool = False,
         on_done: Callable[[ExerciseResult], None] | None = None,
     ) -> None:
         self.target = target.resolve()
         self.limits = limits
         self.jobs = max(jobs, 1)
         self.fork = fork and processes.CAN_FORK
+        #: Stop grading an exercise at its first spec that does not pass.
+        self.fail_fast = fail_fast
         self.on_done = on_done
         self.pipes = processes.Pipes()
         self._active: list[_Run] = []
@@ -178,24 +190,32 @@ class Engine:
     def grade(self, exercises: Sequence[Exercise]) -> RunResult:
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clock = time.perf_counter()
-        if self.fork:
-            preload(extras=len(exercises) > 1)
-        # Cores left over when there are fewer exercises than jobs grade shares of an exercise.
-        shares = self.jobs // len(exercises) if self.fork and exercises else 1
-        plans = {exercise.name: self._plan(exercise, shares) for exercise in exercises}
-        waiting = [run for runs in plans.values() for run in runs]
-        active: list[_Run] = []
-        self._active = active
-        try:
-            self._loop(waiting, active, plans)
-        finally:
-            self.stop()  # after Ctrl-C or any error, no grading process outlives the grading
+        results = self.grade_each([(self.target, exercise) for exercise in exercises])
         return RunResult(
             target=self.target.name,
-            exercises=[_merge([run.result for run in runs]) for runs in plans.values()],
+            exercises=results,
             started_at=started_at,
             duration=time.perf_counter() - clock,
         )
+
+    def grade_each(self, items: Sequence[tuple[Path, Exercise]]) -> list[ExerciseResult]:
+        """Grade each (target folder, exercise) pair; results in the order of `items`."""
+        if self.fork:
+            preload(extras=len(items) > 1)
+        # Cores left over when there are fewer exercises than jobs grade shares of an exercise.
+        shares = self.jobs // len(items) if self.fork and items else 1
+        plans = [self._plan(target.resolve(), exercise, shares) for target, exercise in items]
+        for plan in plans:
+            for run in plan:
+                run.plan = plan
+        waiting = [run for runs in plans for run in runs]
+        active: list[_Run] = []
+        self._active = active
+        try:
+            self._loop(waiting, active)
+        finally:
+            self.stop()  # after Ctrl-C or any error, no grading process outlives the grading
+        return [_merge([run.result for run in runs]) for runs in plans]
 
     def stop(self) -> None:
         """Stop every grading process still running, at once, and reap it."""
@@ -211,7 +231,7 @@ class Engine:
                 _remove(run)
         self._active = []
 
-    def _loop(self, waiting: list[_Run], active: list[_Run], plans: dict[str, list[_Run]]) -> None:
+    def _loop(self, waiting: list[_Run], active: list[_Run]) -> None:
         while waiting or active:
             while waiting and len(active) < self.jobs:
                 run = waiting.pop(0)
@@ -219,7 +239,7 @@ class Engine:
                 if not run.finished:
                     active.append(run)
                 else:
-                    self._finished(run, plans)
+                    self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
             for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)):
@@ -233,20 +253,20 @@ class Engine:
                 self._check(run, now)
                 if run.finished:
                     active.remove(run)
-                    self._finished(run, plans)
+                    self._finished(run)
 
-    def _finished(self, run: _Run, plans: dict[str, list[_Run]]) -> None:
-        runs = plans[run.exercise.name]
+    def _finished(self, run: _Run) -> None:
+        runs = run.plan
         if self.on_done and all(other.finished for other in runs):
             self.on_done(_merge([other.result for other in runs]))
 
     # --- one exercise ---------------------------------------------------------------------------
-    def _plan(self, exercise: Exercise, shares: int) -> list[_Run]:
+    def _plan(self, target: Path, exercise: Exercise, shares: int) -> list[_Run]:
         """One run for the exercise, or up to `shares` runs over consecutive spec files."""
         files = sorted((SPECS_DIR / exercise.name).glob("test_*.py"))
         shares = min(shares, len(files))
         if shares < 2:
-            return [self._new_run(exercise)]
+            return [self._new_run(target, exercise)]
         # Cut where the running size of the files (a fair guess at their cost) crosses a share.
         total = sum(file.stat().st_size for file in files)
         groups: list[list[str]] = [[] for _ in range(shares)]
@@ -255,22 +275,22 @@ class Engine:
             index = min(running * shares // max(total, 1), shares - 1)
             groups[index].append(file.name)
             running += file.stat().st_size
-        return [self._new_run(exercise, tuple(group)) for group in groups if group]
+        return [self._new_run(target, exercise, tuple(group)) for group in groups if group]
 
-    def _new_run(self, exercise: Exercise, files: tuple[str, ...] = ()) -> _Run:
+    def _new_run(self, target: Path, exercise: Exercise, files: tuple[str, ...] = ()) -> _Run:
         result = ExerciseResult(
             number=exercise.number,
             slug=exercise.slug,
             title=exercise.title,
             max_score=float(exercise.points),
         )
-        folder = self.target / exercise.name
-        paths = {str(folder): exercise.name, str(self.target): self.target.name, str(ROOT): "."}
-        return _Run(exercise, self.target, self.limits, result, files=files, paths=paths)
+        folder = target / exercise.name
+        paths = {str(folder): exercise.name, str(target): target.name, str(ROOT): "."}
+        return _Run(exercise, target, self.limits, result, files=files, paths=paths)
 
     def _begin(self, run: _Run) -> None:
         run.started = time.perf_counter()
-        if not (self.target / run.exercise.name).is_dir():
+        if not (run.target / run.exercise.name).is_dir():
             run.fail(ExerciseStatus.ERROR, f"folder {run.exercise.name} is missing from the target")
             run.close(run.started)
             return
@@ -287,6 +307,7 @@ class Engine:
             workspace=run.workspace,
             deselect=tuple(run.graded()),  # a restarted process skips what is already known
             files=run.files,
+            fail_fast=self.fail_fast,
         )
         run.process = processes.start(job, fork=self.fork)
         self.pipes.watch(run.process)
@@ -388,10 +409,16 @@ class Engine:
                     f"the grading process died before any spec ran ({how}): {detail[0]}",
                 )
         can_go_on = run.result.failure is None and now < run.started + exercise_limit
-        if can_go_on and run.unfinished():
+        stopped_early = self.fail_fast and any(s.status.ended_badly for s in run.result.specs)
+        if can_go_on and not stopped_early and run.unfinished():
             self._spawn(run)  # a fresh process for the specs that remain
         else:
-            run.close(now)
+            run.close(
+                now,
+                "--fail-fast stopped at the first spec that did not pass"
+                if stopped_early
+                else None,
+            )
 
 
 def _merge(parts: list[ExerciseResult]) -> ExerciseResult:

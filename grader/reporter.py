@@ -104,11 +104,13 @@ def _describe(item: pytest.Item) -> dict[str, object]:
     callspec = getattr(item, "callspec", None)
     if callspec is not None:  # one docstring, several cases: say which case this is
         description = f"{description} [{callspec.id}]"
+    rules = [str(rule) for mark in item.iter_markers("rule") for rule in mark.args]
     return {
         "id": item.nodeid,
         "name": item.name,
         "description": description,
         "task": int(marker.args[0]) if marker and marker.args else 0,
+        "rules": list(dict.fromkeys(rules)),
     }
 
 

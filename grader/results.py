@@ -30,6 +30,11 @@ class SpecStatus(str, enum.Enum):
     #: Never started: an earlier problem stopped the exercise.
     NOT_RUN = "not_run"
 
+    @property
+    def ended_badly(self) -> bool:
+        """The spec ran and did not pass."""
+        return self not in (SpecStatus.PASSED, SpecStatus.NOT_RUN)
+
 
 class ExerciseStatus(str, enum.Enum):
     """Where a learner stands on one exercise."""
@@ -61,12 +66,16 @@ class SpecResult:
     description: str
     #: The number of the exercise task the spec belongs to.
     task: int
+    #: The ids of the contract rules (`rules.toml`) the spec checks.
+    rules: tuple[str, ...] = ()
     status: SpecStatus = SpecStatus.NOT_RUN
     #: Why it did not pass, in HTTP terms; `None` when it passed.
     message: str | None = None
     #: What the app printed while the spec ran, cut to a fixed size.
     output: str = ""
     duration: float = 0.0
+    #: For a spec that did not pass: the hint of the rule it checks (or of its task).
+    hint: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -184,8 +193,10 @@ def _exercise_json(exercise: ExerciseResult) -> dict[str, Any]:
                 "name": spec.name,
                 "description": spec.description,
                 "task": spec.task,
+                "rules": list(spec.rules),
                 "status": spec.status.value,
                 "message": spec.message,
+                "hint": spec.hint,
                 "output": spec.output,
                 "duration": round(spec.duration, 3),
                 "score": round(share if spec.passed else 0.0, 4),

@@ -2,7 +2,8 @@
 
 For several exercises, a table (number, title, specs, points, status). For one exercise (or with
 `--verbose`), every task and spec: ✓ or ✗, the spec's one-line description, and for each failure
-the reason in HTTP terms plus the task's first hint. Then the totals and what to do next.
+the reason in HTTP terms, with the hint that fits the task's first failure. Then the totals and
+what to do next.
 Colour follows the terminal: none when output is not a terminal or `NO_COLOR` is set.
 """
 
@@ -82,8 +83,10 @@ def exercise_detail(exercise: ExerciseResult, track: Track, marks: Marks) -> Gro
         heading = Text(f"Task {number}: {title}  ({passed}/{len(specs)})", style=f"bold {style}")
         parts.append(_indent(heading, 2))
         parts.append(_indent(_spec_grid(specs, marks, exercise.message), 4))
-        if passed < len(specs) and task is not None and exercise.message is None:
-            parts.append(_indent(Text(f"hint: {task.hints[0]}", style="cyan"), 4))
+        hint = next((spec.hint for spec in specs if not spec.passed and spec.hint), None)
+        if hint and exercise.message is None:
+            # The hint of the task's first failing spec: it fits what went wrong.
+            parts.append(_indent(Text(f"hint: {hint}", style="cyan"), 4))
     return Group(*parts)
 
 

@@ -38,6 +38,8 @@ class Job:
     deselect: tuple[str, ...] = ()
     #: Spec files of the exercise to run, or () for all of them.
     files: tuple[str, ...] = ()
+    #: Stop at the first spec that does not pass.
+    fail_fast: bool = False
 
     def to_args(self) -> list[str]:
         """The command-line form of the job, for `python -m grader.worker`."""
@@ -47,6 +49,7 @@ class Job:
             str(self.workspace),
             *(f"--deselect={spec}" for spec in self.deselect),
             *(f"--file={file}" for file in self.files),
+            *(["--fail-fast"] if self.fail_fast else []),
         ]
 
 
@@ -80,6 +83,7 @@ def run(job: Job) -> int:
         *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
         *(arg for plugin in BLOCKED for arg in ("-p", f"no:{plugin}")),
         *(f"--deselect={spec}" for spec in job.deselect),
+        *(["--exitfirst"] if job.fail_fast else []),
     ]
     code = pytest.main(args, plugins=[Reporter(job.target / job.name, paths)])
     events.emit("done", code=int(code))
@@ -133,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("workspace", type=Path)
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
+    parser.add_argument("--fail-fast", action="store_true")
     args = parser.parse_args(argv)
     channel = os.dup(1)
     _redirect_output(os.dup(2))
@@ -143,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace=args.workspace,
         deselect=tuple(args.deselect),
         files=tuple(args.file),
+        fail_fast=args.fail_fast,
     )
     return run(job)
 

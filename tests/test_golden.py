@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cases import build, read_case
 from conftest import ROOT, Graded, copy_tree, run_grader, snapshot
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(case for case in GOLDEN.iterdir() if case.is_dir())
@@ -55,29 +50,14 @@ def normalise(graded: Graded) -> dict[str, Any]:
     }
 
 
-def build(case: dict[str, Any], target: Path) -> None:
-    """Exercise 01 from `case["base"]`, broken as the case's edits say."""
-    folder = copy_tree(ROOT / case["base"] / EXERCISE, target / EXERCISE)
-    main = folder / "main.py"
-    text = main.read_text(encoding="utf-8")
-    for edit in case.get("replace", []):
-        if "pattern" in edit:
-            text, count = re.subn(edit["pattern"], edit["new"], text, count=1, flags=re.DOTALL)
-        else:
-            count = text.count(edit["old"])
-            text = text.replace(edit["old"], edit["new"], 1)
-        assert count >= 1, f"edit no longer applies to {case['base']}/{EXERCISE}: {edit}"
-    main.write_text(text, encoding="utf-8")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_golden(case: Path, tmp_path: Path) -> None:
-    spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    spec = read_case(case / "case.toml")
     platforms = spec.get("only_on")
     if platforms and not sys.platform.startswith(tuple(platforms)):
         pytest.skip(f"runs only on {', '.join(platforms)}")
     target = tmp_path / "target"
-    build(spec, target)
+    build(spec["base"], EXERCISE, spec.get("replace", []), target)
     before = snapshot(target)
     args = spec.get("args", [])
     scratch = tmp_path / "scratch"

@@ -75,6 +75,11 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
         help="exercises graded at once (default: one per core, up to 4)",
     )
     parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop grading each exercise at its first spec that does not pass",
+    )
+    parser.add_argument(
         "--isolation",
         choices=("fork", "spawn"),
         default="fork" if processes.CAN_FORK else "spawn",
@@ -89,6 +94,7 @@ def engine_for(args: argparse.Namespace, target: Path) -> Engine:
         limits=Limits(spec=args.spec_timeout, exercise=args.timeout, memory_mb=args.memory),
         jobs=args.jobs,
         fork=args.isolation == "fork",
+        fail_fast=args.fail_fast,
     )
 
 
