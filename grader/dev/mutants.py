@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="mutate the code the solution shares with the stub too",
     )  # fmt: skip
     parser.add_argument(
+        "--explained", metavar="FILE", type=Path,
+        help=f"the explained survivors (default: {FILE_NAME} beside the exercise's specs)",
+    )  # fmt: skip
+    parser.add_argument(
         "--spec-timeout", type=float, default=5.0, metavar="SECONDS",
         help="time limit per spec while grading a mutant (default: 5)",
     )  # fmt: skip
@@ -164,7 +168,8 @@ def _run(
         )
         timeout = _baseline(chosen, workers[0], args.spec_timeout)
         results = _mutate_and_grade(chosen, chosen_mutants, workers, timeout, args.spec_timeout)
-    return _report(chosen, results, time.monotonic() - started)
+    explained = args.explained or chosen.specs / FILE_NAME
+    return _report(chosen, results, explained, time.monotonic() - started)
 
 
 @contextmanager
@@ -358,17 +363,16 @@ def _killed_by(mutant: Mutant, change: Change, report: Path) -> Result:
     return Result(mutant, Outcome.TIMEOUT if timed_out else Outcome.KILLED, change, message)
 
 
-def _report(chosen: Chosen, results: list[Result], seconds: float) -> int:
+def _report(chosen: Chosen, results: list[Result], mutants_md: Path, seconds: float) -> int:
     counts = Counter(result.outcome for result in results)
     killed = counts[Outcome.KILLED] + counts[Outcome.TIMEOUT]
     survivors = [result for result in results if result.outcome == Outcome.SURVIVED]
     scored = killed + len(survivors)
-    mutants_md = chosen.specs / FILE_NAME
     sorted_ = sort_survivors([result.change for result in survivors], read_explanations(mutants_md))
     explained = len(sorted_.explained)
     raw = 100.0 * killed / scored if scored else 100.0
     adjusted = 100.0 * killed / (scored - explained) if scored - explained else 100.0
-    where = mutants_md.relative_to(ROOT).as_posix()
+    where = _shown(mutants_md)
     print(
         f"\nMutation score of {chosen.exercise.name} ({_duration(seconds)})\n"
         f"  mutants   {len(results):4}\n"
@@ -404,8 +408,19 @@ def _report(chosen: Chosen, results: list[Result], seconds: float) -> int:
         for result in errors:
             mutant = result.mutant
             print(f"  {mutant.file}:{mutant.line} {mutant.operator}: {result.detail}")
-    passed = raw >= TARGET and not unexplained
-    return 0 if passed else 1
+    return 0 if passes(raw, len(unexplained)) else 1
+
+
+def passes(killed_percent: float, unexplained: int) -> bool:
+    """The exercise's specs are strong enough: 90% killed, and no survivor left unexplained."""
+    return killed_percent >= TARGET and unexplained == 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -1,0 +1,196 @@
+"""The authors' tools: `nox -s mutants` (cosmic-ray over a copy of a solution) and `nox -s fuzz`
+(schemathesis against a served solution). Their full runs take minutes and are not run here;
+bad input, the bookkeeping of survivors and one small mutation session are."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_tree, snapshot
+
+from grader.dev.fuzz import _extra_env
+from grader.dev.mutants import passes
+from grader.dev.selection import Chosen, UsageError, choose
+from grader.dev.survivors import Change, parse_explanations, sort_survivors
+
+DIFF = """--- mutation diff ---
+--- a/limiter.py
++++ b/limiter.py
+@@ -40,3 +40,3 @@
+     hits = self.hits[client]
+-    if len(hits)  >= limit:
++    if len(hits) > limit:
+         return False"""
+
+
+def _tool(
+    module: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", f"grader.dev.{module}", *args],
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in done.stdout + done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+# Bad input: one line on stderr, exit status 2.
+
+
+@pytest.mark.parametrize("module", ["mutants", "fuzz"])
+def test_unknown_exercise(module: str) -> None:
+    _one_line_error(_tool(module, "99"), "'99'")
+
+
+@pytest.mark.parametrize("module", ["mutants", "fuzz"])
+def test_missing_exercise_folder(module: str, tmp_path: Path) -> None:
+    _one_line_error(_tool(module, "01", "--target", str(tmp_path)), "no folder 01_first_routes")
+
+
+@pytest.mark.parametrize("module", ["mutants", "fuzz"])
+def test_no_exercise_named(module: str) -> None:
+    _one_line_error(_tool(module), "required")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--file", "nope.py"], ["no file nope.py", "main.py"]),
+        (["--operator", "("], ["--operator"]),
+        (["--lines", "9-3"], ["--lines"]),
+        (["--jobs", "0"], ["--jobs"]),
+    ],
+)
+def test_bad_mutants_options(args: list[str], words: list[str]) -> None:
+    _one_line_error(_tool("mutants", "01", *args), *words)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"), [(["--duration", "0"], ["--duration"]), (["--env", "X"], ["--env"])]
+)
+def test_bad_fuzz_options(args: list[str], words: list[str]) -> None:
+    _one_line_error(_tool("fuzz", "01", *args), *words)
+
+
+def test_choose_takes_numbers_and_slugs() -> None:
+    assert choose("7").folder == ROOT / "solutions" / "07_jwt_auth"
+    assert choose("crud").specs == ROOT / "grader" / "specs" / "05_crud"
+    with pytest.raises(UsageError, match="no exercise"):
+        choose("nope")
+
+
+def test_fuzz_env_comes_from_fuzz_toml(tmp_path: Path) -> None:
+    chosen = Chosen(choose("10").exercise, tmp_path, tmp_path)
+    assert _extra_env(chosen) == {}
+    (tmp_path / "fuzz.toml").write_text('[env]\nRATE_LIMIT = "50"\n')
+    assert _extra_env(chosen) == {"RATE_LIMIT": "50"}
+    (tmp_path / "fuzz.toml").write_text("[env]\nRATE_LIMIT = 50\n")
+    with pytest.raises(UsageError, match="NAME"):
+        _extra_env(chosen)
+    (tmp_path / "fuzz.toml").write_text("[env\n")
+    with pytest.raises(UsageError, match="cannot be read"):
+        _extra_env(chosen)
+
+
+# Survivors and MUTANTS.md.
+
+
+def test_a_change_is_its_first_removed_and_added_lines_whitespace_collapsed() -> None:
+    change = Change.from_diff("limiter.py", DIFF)
+    assert change == Change("limiter.py", "if len(hits) >= limit:", "if len(hits) > limit:")
+    assert change.entry() == "- `limiter.py`: `if len(hits) >= limit:` → `if len(hits) > limit:`"
+
+
+def test_printed_entries_read_back_with_their_reason() -> None:
+    changes = [
+        Change.from_diff("limiter.py", DIFF),
+        Change.of("main.py", "@lru_cache", ""),
+        Change.of("main.py", "x = `a`", "x = `b`"),
+    ]
+    text = "# Survivors\n\nProse that is not an entry.\n\n" + "\n".join(
+        f"{change.entry()} — reason {number}" for number, change in enumerate(changes)
+    )
+    entries = parse_explanations(text)
+    assert [entry.change for entry in entries] == changes
+    assert [entry.why for entry in entries] == ["reason 0", "reason 1", "reason 2"]
+    assert entries[0].line == 5
+    assert "→ removed" in changes[1].entry()
+
+
+def test_survivors_are_sorted_into_explained_unexplained_and_stale_entries() -> None:
+    kept, new, gone = (Change.of("a.py", f"x = {n}", f"x = {n + 1}") for n in range(3))
+    text = "\n".join(
+        [
+            f"{kept.entry()} — equivalent: x is only compared with 0",
+            f"{gone.entry()} — the code changed since",
+            f"{new.entry()}",
+        ]
+    )
+    result = sort_survivors([kept, new, kept], parse_explanations(text))
+    assert [change for change, _ in result.explained] == [kept, kept]
+    assert result.unexplained == [new]
+    assert [entry.change for entry in result.unreasoned] == [new]
+    assert [entry.change for entry in result.stale] == [gone]
+
+
+@pytest.mark.parametrize(
+    ("killed", "unexplained", "expected"),
+    [(90.0, 0, True), (100.0, 0, True), (89.9, 0, False), (95.0, 1, False)],
+)
+def test_a_score_passes_at_90_percent_killed_with_every_survivor_explained(
+    killed: float, unexplained: int, expected: bool
+) -> None:
+    assert passes(killed, unexplained) is expected
+
+
+# One small mutation session, end to end.
+
+
+def test_mutation_session_grades_a_copy_and_reports_survivors(tmp_path: Path) -> None:
+    """`==` → `is` on main.py: an enum compared by identity survives (enum members are
+    singletons), a string compared by identity is killed; the solution is never written."""
+    target = copy_tree(ROOT / "solutions" / "01_first_routes", tmp_path / "t" / "01_first_routes")
+    before = snapshot(target.parent)
+    line = next(
+        line
+        for line in (target / "main.py").read_text(encoding="utf-8").splitlines()
+        if ".genre == genre" in line
+    )
+    survivor = Change.of("main.py", line, line.replace(".genre == genre", ".genre is genre"))
+    explained = tmp_path / "MUTANTS.md"
+    explained.write_text(
+        f"{survivor.entry()} — equivalent: enum members are singletons\n"
+        "- `main.py`: `gone = 1` → `gone = 2` — the code changed since\n",
+        encoding="utf-8",
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    args = ["01", "--target", str(target.parent), "--file", "main.py", "--operator", "Eq_Is$"]
+    done = _tool("mutants", *args, "--explained", str(explained), env={"TMPDIR": str(temp)})
+    out = done.stdout
+    # Every survivor is explained, but half the mutants is far from 90% killed.
+    assert done.returncode == 1, out + done.stderr
+    assert "killed       1" in out and "survived     1" in out, out
+    assert "50.0% killed; 100.0% with explained survivors set aside" in out, out
+    assert f"Explained survivors:\n  {survivor.entry()} — equivalent" in out, out
+    assert "Survivors to kill" not in out, out
+    assert "MUTANTS.md:2: no surviving mutant is `main.py`: `gone = 1`" in out, out
+    assert snapshot(target.parent) == before
+    assert list(temp.iterdir()) == []
