@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_tree, snapshot
 
-from grader.dev.fuzz import _extra_env
+from grader.dev.fuzz import _extra_env, server_errors
 from grader.dev.mutants import passes
 from grader.dev.selection import Chosen, UsageError, choose
 from grader.dev.survivors import Change, parse_explanations, sort_survivors
@@ -107,6 +107,38 @@ def test_fuzz_env_comes_from_fuzz_toml(tmp_path: Path) -> None:
     (tmp_path / "fuzz.toml").write_text("[env\n")
     with pytest.raises(UsageError, match="cannot be read"):
         _extra_env(chosen)
+
+
+def test_server_errors_name_each_exception_and_its_frame_in_the_app(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    log = f"""INFO:     Started server process [1]
+ERROR:    Exception in ASGI application
+Traceback (most recent call last):
+  File "/venv/uvicorn/protocols/http/httptools_impl.py", line 416, in run_asgi
+    result = await app(scope, receive, send)
+  File "{app}/main.py", line 33, in get_product
+    product = session.get(Product, product_id)
+  File "/venv/sqlalchemy/engine/default.py", line 1192, in do_execute
+    cursor.execute(statement, parameters)
+OverflowError: Python int too large to convert to SQLite INTEGER
+ERROR:    Exception in ASGI application
+  + Exception Group Traceback (most recent call last):
+  |   File "/venv/starlette/_utils.py", line 79, in collapse_excgroups
+  | ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)
+  +-+---------------- 1 ----------------
+    | Traceback (most recent call last):
+    |   File "{app}/routers/files.py", line 7, in upload
+    |     raise ValueError("boom")
+    | ValueError: boom
+    +------------------------------------
+INFO:     Shutting down
+"""
+    assert server_errors(log + log, app) == {
+        "OverflowError: Python int too large to convert to SQLite INTEGER"
+        " at main.py:33 in get_product": 2,
+        "ValueError: boom at routers/files.py:7 in upload": 2,
+    }
+    assert server_errors("INFO:     Started server process [1]\n", app) == {}
 
 
 # Survivors and MUTANTS.md.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -108,8 +109,14 @@ def _fuzz(chosen: Chosen, extra: dict[str, str], duration: int, st_run: list[str
         if code == 0:
             print(f"fuzz {name}: no server error")
             return 0
-        print(f"\nfuzz {name}: schemathesis failed (exit status {code}); the app's log:")
-        _show(log)
+        errors = server_errors(log.read_text(encoding="utf-8", errors="replace"), chosen.folder)
+        if errors:
+            print(f"\nfuzz {name}: schemathesis failed; the app raised:")
+            for error, count in errors.items():
+                print(f"  {error}" + (f" ({count} times)" if count > 1 else ""))
+        else:
+            print(f"\nfuzz {name}: schemathesis failed (exit status {code}); the app's log:")
+            _show(log)
         return 1
 
 
@@ -196,6 +203,34 @@ def _extra_env(chosen: Chosen) -> dict[str, str]:
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise UsageError(f'{path.name} of {chosen.exercise.name}: [env] holds NAME = "text" only')
     return {str(key): value for key, value in env.items()}
+
+
+def server_errors(log: str, folder: Path) -> dict[str, int]:
+    """The exceptions in an app's log, each with its innermost frame in the app's own code."""
+    errors: dict[str, int] = {}
+    frame = None
+    inside = False
+    for raw in log.splitlines():
+        line = _GROUP_MARGIN.sub("", raw)
+        if line.startswith("Traceback (most recent call last):"):
+            inside, frame = True, None
+        elif not inside:
+            continue
+        elif match := _FRAME.match(line):
+            path = Path(match["path"])
+            if path.is_relative_to(folder):
+                where = path.relative_to(folder).as_posix()
+                frame = f"{where}:{match['line']} in {match['function']}"
+        elif line and not line[0].isspace() and not line.startswith(_TRACEBACK_PROSE):
+            error = line.strip() + (f" at {frame}" if frame else "")
+            errors[error] = errors.get(error, 0) + 1
+            inside = False
+    return errors
+
+
+_GROUP_MARGIN = re.compile(r"^(?:\s*[|+](?:-+[^-]*-+)?)+\s?")
+_FRAME = re.compile(r'^\s+File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>.+)$')
+_TRACEBACK_PROSE = ("During handling", "The above exception", "Exception Group Traceback")
 
 
 def _show(log: Path) -> None:
