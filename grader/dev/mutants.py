@@ -129,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(error))
     except re.error as error:
         fail(f"--operator is not a regular expression: {error}")
+    if args.explained and not args.explained.is_file():
+        fail(f"--explained {args.explained}: no such file")
     try:
         import cosmic_ray  # noqa: F401
     except ModuleNotFoundError:
