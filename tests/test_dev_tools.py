@@ -4,16 +4,18 @@ bad input, the bookkeeping of survivors and one small mutation session are."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import ROOT, copy_tree, snapshot
 
 from grader.dev.fuzz import _extra_env, server_errors
-from grader.dev.mutants import passes
+from grader.dev.mutants import Mutant, _operator_nodes, _scope, _skip_reason, passes
 from grader.dev.selection import Chosen, UsageError, choose
 from grader.dev.survivors import Change, parse_explanations, sort_survivors
 
@@ -145,16 +147,25 @@ INFO:     Shutting down
 
 
 def test_a_change_is_its_first_removed_and_added_lines_whitespace_collapsed() -> None:
-    change = Change.from_diff("limiter.py", DIFF)
-    assert change == Change("limiter.py", "if len(hits) >= limit:", "if len(hits) > limit:")
-    assert change.entry() == "- `limiter.py`: `if len(hits) >= limit:` → `if len(hits) > limit:`"
+    change = Change.from_diff("limiter.py", "Limiter.hit", DIFF)
+    assert change == Change(
+        "limiter.py", "Limiter.hit", "if len(hits) >= limit:", "if len(hits) > limit:"
+    )
+    assert change.entry() == (
+        "- `limiter.py` in `Limiter.hit`: `if len(hits) >= limit:` → `if len(hits) > limit:`"
+    )
+
+
+def test_a_removed_decorator_is_its_line_not_the_comment_above_it() -> None:
+    diff = "--- a/s.py\n+++ b/s.py\n@@ -1,3 +1,1 @@\n-# Cached: one hasher.\n-@lru_cache\n def f():"
+    assert Change.from_diff("s.py", "f", diff) == Change("s.py", "f", "@lru_cache", "")
 
 
 def test_printed_entries_read_back_with_their_reason() -> None:
     changes = [
-        Change.from_diff("limiter.py", DIFF),
-        Change.of("main.py", "@lru_cache", ""),
-        Change.of("main.py", "x = `a`", "x = `b`"),
+        Change.from_diff("limiter.py", "Limiter.hit", DIFF),
+        Change.of("main.py", "", "@lru_cache", ""),
+        Change.of("main.py", "", "x = `a`", "x = `b`"),
     ]
     text = "# Survivors\n\nProse that is not an entry.\n\n" + "\n".join(
         f"{change.entry()} — reason {number}" for number, change in enumerate(changes)
@@ -167,7 +178,7 @@ def test_printed_entries_read_back_with_their_reason() -> None:
 
 
 def test_survivors_are_sorted_into_explained_unexplained_and_stale_entries() -> None:
-    kept, new, gone = (Change.of("a.py", f"x = {n}", f"x = {n + 1}") for n in range(3))
+    kept, new, gone = (Change.of("a.py", "f", f"x = {n}", f"x = {n + 1}") for n in range(3))
     text = "\n".join(
         [
             f"{kept.entry()} — equivalent: x is only compared with 0",
@@ -180,6 +191,34 @@ def test_survivors_are_sorted_into_explained_unexplained_and_stale_entries() -> 
     assert result.unexplained == [new]
     assert [entry.change for entry in result.unreasoned] == [new]
     assert [entry.change for entry in result.stale] == [gone]
+
+
+def test_a_mutant_is_placed_in_its_function_or_class_decorators_included() -> None:
+    tree = ast.parse("class A:\n    @dec\n    def m(self):\n        return 1\n\nx = 2\n")
+    assert [_scope(tree, line) for line in (1, 2, 4, 6)] == ["A", "A.m", "A.m", ""]
+
+
+def test_stars_that_are_not_arithmetic_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("def f(a, *, b):\n    return a * g(**b) | 1\n")
+    where = {"keyword-only": (1, 9), "times": (2, 13), "unpack": (2, 17), "or": (2, 23)}
+    mutants = [
+        Mutant(
+            name,
+            "m.py",
+            line,
+            "ReplaceBinaryOperator_Mul_Div",
+            SimpleNamespace(start_pos=(line, column)),
+        )
+        for name, (line, column) in where.items()
+    ]
+    kinds = _operator_nodes(tmp_path, mutants)
+    reasons = {mutant.job_id: _skip_reason(mutant, kinds, {}, [], None) for mutant in mutants}
+    assert reasons == {
+        "keyword-only": "`*` or `**` that is not arithmetic",
+        "times": None,
+        "unpack": "`*` or `**` that is not arithmetic",
+        "or": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -205,7 +244,9 @@ def test_mutation_session_grades_a_copy_and_reports_survivors(tmp_path: Path) ->
         for line in (target / "main.py").read_text(encoding="utf-8").splitlines()
         if ".genre == genre" in line
     )
-    survivor = Change.of("main.py", line, line.replace(".genre == genre", ".genre is genre"))
+    survivor = Change.of(
+        "main.py", "list_books_in_genre", line, line.replace(".genre == genre", ".genre is genre")
+    )
     explained = tmp_path / "MUTANTS.md"
     explained.write_text(
         f"{survivor.entry()} — equivalent: enum members are singletons\n"

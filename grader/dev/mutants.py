@@ -8,9 +8,10 @@ are the test suite: a mutant is killed when some spec fails, survives when every
 worker, and each worker mutates and grades its own copy. Mutants are made only where a learner
 writes code, the lines the solution does not share with the stub in `exercises/`; given code
 (seed data, settings, "Don't change this") is not the learner's to get wrong (`--all-lines`
-mutates it too). Mutants of `|` are left out: in the kata's code it only ever joins types
-(`str | None`), and breaking an annotation fails at import, a kill that says nothing about the
-specs.
+mutates it too). Two kinds of mutant are left out, as noise: those of `|`, which in the kata's
+code only ever joins types (`str | None`; breaking an annotation fails at import, a kill that
+says nothing about the specs), and binary-operator mutants of a `*` or `**` that is not
+arithmetic (the keyword-only marker, argument unpacking), which are syntax errors or equivalent.
 
 Survivors that are equivalent or outside the contract are listed, with the reason, in
 `grader/specs/NN_slug/MUTANTS.md` (see `grader.dev.survivors`). Exit status: 0 when at least
@@ -20,6 +21,7 @@ Survivors that are equivalent or outside the contract are listed, with the reaso
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import json
 import os
@@ -30,10 +32,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from importlib.metadata import version
 from pathlib import Path
@@ -48,6 +50,10 @@ from grader.dev.survivors import FILE_NAME, Change, read_explanations, sort_surv
 TARGET = 90.0
 #: Operators left out, as regular expressions over cosmic-ray's names (see the module's doc).
 NOISE = {r"ReplaceBinaryOperator_BitOr_": "`|` only joins types here"}
+#: The parso nodes of arithmetic and bitwise expressions: cosmic-ray also takes the `*` that
+#: marks keyword-only parameters and the `**` that unpacks arguments for binary operators, and
+#: its mutants of those are syntax errors or equivalent, never a learner's mistake.
+ARITHMETIC = {"arith_expr", "term", "power", "shift_expr", "and_expr", "xor_expr", "expr"}
 #: Characters printed as each mutant's outcome is known, like pytest's dots.
 MARKS = {"killed": ".", "timeout": "T", "survived": "S", "error": "E"}
 
@@ -68,6 +74,8 @@ class Mutant:
     line: int
     operator: str
     spec: Any
+    #: The function or class the mutant is in, as `Class.method`; empty at module level.
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,12 +161,15 @@ def _run(
     with _workspace(chosen, args.jobs) as (source, workers, session):
         with use_db(str(session)) as work_db:
             init([source / file for file in files], work_db, {})
-            mutants = [_mutant(item, source) for item in work_db.pending_work_items]
+            mutants = _scoped(
+                [_mutant(item, source) for item in work_db.pending_work_items], source
+            )
         skipped = Counter[str]()
         given = {} if args.all_lines else _given_lines(chosen, files)
+        kinds = _operator_nodes(source, mutants)
         chosen_mutants = []
         for mutant in sorted(mutants, key=lambda m: (m.file, m.line, m.operator)):
-            reason = _skip_reason(mutant, given, operators, args.lines)
+            reason = _skip_reason(mutant, kinds, given, operators, args.lines)
             if reason:
                 skipped[reason] += 1
             else:
@@ -227,6 +238,29 @@ def _mutant(item: Any, source: Path) -> Mutant:
     )
 
 
+def _scoped(mutants: list[Mutant], source: Path) -> list[Mutant]:
+    trees = {
+        file: ast.parse((source / file).read_text(encoding="utf-8"))
+        for file in {mutant.file for mutant in mutants}
+    }
+    return [replace(mutant, scope=_scope(trees[mutant.file], mutant.line)) for mutant in mutants]
+
+
+def _scope(tree: ast.AST, line: int) -> str:
+    """The dotted name of the innermost function or class holding `line`, decorators included."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if first <= line <= (node.end_lineno or node.lineno):
+                inner = _scope(node, line)
+                return f"{node.name}.{inner}" if inner else node.name
+        elif hasattr(node, "body"):
+            inner = _scope(node, line)
+            if inner:
+                return inner
+    return ""
+
+
 def _given_lines(chosen: Chosen, files: list[str]) -> dict[str, set[int]]:
     """Per file, the lines (from 1) that the solution shares with the stub in `exercises/`."""
     stub_folder = ROOT / "exercises" / chosen.exercise.name
@@ -247,8 +281,26 @@ def _given_lines(chosen: Chosen, files: list[str]) -> dict[str, set[int]]:
     return given
 
 
+def _operator_nodes(source: Path, mutants: list[Mutant]) -> dict[str, str]:
+    """For each binary-operator mutant, the kind of parso node its operator belongs to."""
+    import parso
+
+    # parso (cosmic-ray's parser) has no type hints; its trees are used as `Any`.
+    parse: Callable[[str], Any] = parso.parse
+    trees: dict[str, Any] = {}
+    kinds = {}
+    for mutant in mutants:
+        if mutant.operator.startswith("ReplaceBinaryOperator_"):
+            if mutant.file not in trees:
+                trees[mutant.file] = parse((source / mutant.file).read_text("utf-8"))
+            leaf = trees[mutant.file].get_leaf_for_position(tuple(mutant.spec.start_pos))
+            kinds[mutant.job_id] = leaf.parent.type if leaf is not None else ""
+    return kinds
+
+
 def _skip_reason(
     mutant: Mutant,
+    kinds: dict[str, str],
     given: dict[str, set[int]],
     operators: list[re.Pattern[str]],
     lines: tuple[int, int] | None,
@@ -256,6 +308,8 @@ def _skip_reason(
     for pattern, why in NOISE.items():
         if re.match(pattern, mutant.operator):
             return why
+    if kinds.get(mutant.job_id, "expr") not in ARITHMETIC:
+        return "`*` or `**` that is not arithmetic"
     if mutant.line in given.get(mutant.file, ()):
         return "code given in the stub"
     if operators and not any(p.search(mutant.operator) for p in operators):
@@ -335,7 +389,7 @@ def _mutate_and_grade(
 def _classify(mutant: Mutant, result: Any, report: Path) -> Result:
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
-    change = Change.from_diff(mutant.file, result.diff or "")
+    change = Change.from_diff(mutant.file, mutant.scope, result.diff or "")
     if result.worker_outcome != WorkerOutcome.NORMAL:
         detail = (result.output or result.worker_outcome.value).strip().splitlines()
         return Result(mutant, Outcome.ERROR, change, detail[-1] if detail else "")

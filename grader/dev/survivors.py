@@ -1,14 +1,16 @@
 """Surviving mutants, and the ones an exercise's author has explained in `MUTANTS.md`.
 
-A mutant is known by its file and its one-line change, whitespace collapsed, which stay the same
-when code above it moves (line numbers and cosmic-ray's occurrence counts do not):
+A mutant is known by its file, the function or class it is in, and its one-line change with
+whitespace collapsed, which stay the same when code above it moves (line numbers and cosmic-ray's
+occurrence counts do not):
 
-    - `limiter.py`: `if len(hits) >= limit:` → `if len(hits) > limit:` — why no spec can kill it
+    - `limiter.py` in `Limiter.hit`: `if len(hits) >= limit:` → `if len(hits) > limit:` — why
 
 `nox -s mutants` prints each survivor as such a line; the author copies it into
 `grader/specs/NN_slug/MUTANTS.md` and writes, after it, why it is equivalent or outside the
 README's contract. A line whose change is the removal of a line says `removed` instead of the
-new code. An entry without a reason explains nothing.
+new code; a mutant outside any function or class has no `in` part. An entry without a reason
+explains nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ FILE_NAME = "MUTANTS.md"
 REMOVED = "removed"
 _CODE = r"(?P<{0}_ticks>`+)\s?(?P<{0}>.*?)\s?(?P={0}_ticks)"
 _ENTRY = re.compile(
-    r"^\s*[-*]\s+`(?P<file>[^`]+)`:\s*"
+    r"^\s*[-*]\s+`(?P<file>[^`]+)`(?:\s+in\s+`(?P<scope>[^`]+)`)?:\s*"
     + _CODE.format("old")
     + r"\s*(?:→|->)\s*(?:"
     + _CODE.format("new")
@@ -34,34 +36,36 @@ _ENTRY = re.compile(
 
 @dataclass(frozen=True)
 class Change:
-    """A mutant's one-line change: the file, the line as written, the line as mutated."""
+    """A mutant's one-line change: where, the line as written, the line as mutated."""
 
     file: str
+    #: The dotted name of the function or class the line is in (`Limiter.hit`); empty outside.
+    scope: str
     old: str
     #: The mutated line; empty when the mutation removed the line.
     new: str
 
     @classmethod
-    def of(cls, file: str, old: str, new: str) -> Change:
-        return cls(file, _collapse(old), _collapse(new))
+    def of(cls, file: str, scope: str, old: str, new: str) -> Change:
+        return cls(file, scope, _collapse(old), _collapse(new))
 
     @classmethod
-    def from_diff(cls, file: str, diff: str) -> Change:
-        """The first line removed and the first line added by a unified diff."""
-        removed = added = ""
+    def from_diff(cls, file: str, scope: str, diff: str) -> Change:
+        """The first line of code (not a comment) a unified diff removes, and the first it adds."""
+        removed: list[str] = []
+        added: list[str] = []
         for line in diff.splitlines():
             if line.startswith(("---", "+++")):
                 continue
-            if line.startswith("-") and not removed:
-                removed = line[1:]
-            elif line.startswith("+") and not added:
-                added = line[1:]
-        return cls.of(file, removed, added)
+            if line.startswith(("-", "+")):
+                (removed if line[0] == "-" else added).append(line[1:])
+        return cls.of(file, scope, _first_code(removed), _first_code(added))
 
     def entry(self) -> str:
         """The change as a line of `MUTANTS.md`, without the reason."""
         new = _code(self.new) if self.new else REMOVED
-        return f"- `{self.file}`: {_code(self.old)} → {new}"
+        scope = f" in `{self.scope}`" if self.scope else ""
+        return f"- `{self.file}`{scope}: {_code(self.old)} → {new}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def parse_explanations(text: str) -> list[Explanation]:
         match = _ENTRY.match(line)
         if match:
             new = "" if match["removed"] else match["new"]
-            change = Change.of(match["file"], match["old"], new)
+            change = Change.of(match["file"], match["scope"] or "", match["old"], new)
             entries.append(Explanation(change, match["why"], number))
     return entries
 
@@ -120,6 +124,11 @@ def sort_survivors(survivors: Iterable[Change], explanations: Iterable[Explanati
     unreasoned = [entry for entry in entries if not entry.why]
     stale = [entry for entry in entries if entry.why and entry.change not in used]
     return Sorted(explained, unexplained, unreasoned, stale)
+
+
+def _first_code(lines: list[str]) -> str:
+    code = [line for line in lines if line.strip() and not line.strip().startswith("#")]
+    return (code or lines or [""])[0]
 
 
 def _collapse(code: str) -> str:
