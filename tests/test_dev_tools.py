@@ -14,10 +14,11 @@ from types import SimpleNamespace
 import pytest
 from conftest import ROOT, copy_tree, snapshot
 
-from grader.dev.fuzz import _extra_env, server_errors
+from grader.dev.fuzz import Before, Setup, read_setup, server_errors
 from grader.dev.mutants import Mutant, _operator_nodes, _scope, _skip_reason, passes
 from grader.dev.selection import Chosen, UsageError, choose
 from grader.dev.survivors import Change, parse_explanations, sort_survivors
+from grader.manifest import load_track
 
 DIFF = """--- mutation diff ---
 --- a/limiter.py
@@ -98,17 +99,33 @@ def test_choose_takes_numbers_and_slugs() -> None:
         choose("nope")
 
 
-def test_fuzz_env_comes_from_fuzz_toml(tmp_path: Path) -> None:
+def test_fuzz_setup_comes_from_fuzz_toml(tmp_path: Path) -> None:
     chosen = Chosen(choose("10").exercise, tmp_path, tmp_path)
-    assert _extra_env(chosen) == {}
-    (tmp_path / "fuzz.toml").write_text('[env]\nRATE_LIMIT = "50"\n')
-    assert _extra_env(chosen) == {"RATE_LIMIT": "50"}
-    (tmp_path / "fuzz.toml").write_text("[env]\nRATE_LIMIT = 50\n")
-    with pytest.raises(UsageError, match="NAME"):
-        _extra_env(chosen)
-    (tmp_path / "fuzz.toml").write_text("[env\n")
-    with pytest.raises(UsageError, match="cannot be read"):
-        _extra_env(chosen)
+    assert read_setup(chosen) == Setup()
+    fuzz_toml = tmp_path / "fuzz.toml"
+    fuzz_toml.write_text(
+        '[env]\nRATE_LIMIT = "50"\n[[before]]\nmethod = "POST"\npath = "/token"\n'
+        'form = { username = "u" }\nbearer = "access_token"\n'
+    )
+    setup = read_setup(chosen)
+    assert setup.env == {"RATE_LIMIT": "50"}
+    assert setup.before == [
+        Before(method="POST", path="/token", form={"username": "u"}, bearer="access_token")
+    ]
+    for text, words in [
+        ("[env]\nRATE_LIMIT = 50\n", "env.RATE_LIMIT"),
+        ('[[before]]\nmethod = "POST"\npath = "token"\n', "before.0.path"),
+        ('[[before]]\nmethod = "GET"\npath = "/"\nheaders = {}\n', "before.0.headers"),
+        ("[env\n", "cannot be read"),
+    ]:
+        fuzz_toml.write_text(text)
+        with pytest.raises(UsageError, match=words):
+            read_setup(chosen)
+
+
+def test_every_fuzz_toml_of_the_track_is_valid() -> None:
+    for exercise in load_track().exercises:
+        read_setup(choose(exercise.name))
 
 
 def test_server_errors_name_each_exception_and_its_frame_in_the_app(tmp_path: Path) -> None:

@@ -1,12 +1,14 @@
 """`nox -s fuzz -- NN`: schemathesis against an exercise's solution served by uvicorn, for 5xx.
 
 The app runs as it would for a user: uvicorn on a free local port, in a temporary working
-directory, with a fresh SQLite `DATABASE_URL` and the environment in the exercise's optional
-`grader/specs/NN_slug/fuzz.toml` (an `[env]` table; relative paths land in the temporary
-directory). schemathesis reads `/openapi.json` and sends generated requests, valid and invalid,
-for `--duration` seconds with the `not_a_server_error` check. The server is stopped and the
-temporary directory removed afterwards; the app is imported without writing bytecode, so its
-folder is left as it was.
+directory, with a fresh SQLite `DATABASE_URL`. The exercise's optional
+`grader/specs/NN_slug/fuzz.toml` adds an `[env]` table (relative paths land in the temporary
+directory) and `[[before]]` requests, sent once the app is up: to register and sign in, say,
+where `bearer = "access_token"` sends that field of the answer as a bearer token with every
+fuzzed request, so that the fuzzer gets past authentication. schemathesis then reads
+`/openapi.json` and sends generated requests, valid and invalid, for `--duration` seconds with
+the `not_a_server_error` check. The server is stopped and the temporary directory removed
+afterwards; the app is imported without writing bytecode, so its folder is left as it was.
 
 Arguments this module does not know go to `st run` (`--seed 1`, `--phases fuzzing`, ...).
 Exit status: 0 when no request got a 5xx, 1 when some did (the failing requests and the app's
@@ -28,8 +30,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader.dev.selection import Chosen, Parser, UsageError, choose, fail
 
@@ -72,27 +76,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, st_args = build_parser().parse_known_args(list(sys.argv[1:] if argv is None else argv))
     try:
         chosen = choose(args.exercise, args.target)
-        extra = _extra_env(chosen)
+        setup = read_setup(chosen)
     except UsageError as error:
         fail(str(error))
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     if st is None:
         fail("schemathesis is not installed: run this through `nox -s fuzz -- NN`")
     try:
-        return _fuzz(chosen, {**extra, **dict(args.env)}, args.duration, [st, "run", *st_args])
+        setup = setup.model_copy(update={"env": {**setup.env, **dict(args.env)}})
+        return _fuzz(chosen, setup, args.duration, [st, "run", *st_args])
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
 
 
-def _fuzz(chosen: Chosen, extra: dict[str, str], duration: int, st_run: list[str]) -> int:
+def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int:
     name = chosen.exercise.name
     with _world() as world:
         env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
             "DATABASE_URL": f"sqlite:///{(world / 'app.db').as_posix()}",
-            **extra,
+            **setup.env,
         }
         log = world / "server.log"
         with _server(chosen, world, env, log) as url:
@@ -100,10 +105,16 @@ def _fuzz(chosen: Chosen, extra: dict[str, str], duration: int, st_run: list[str
                 print(f"fuzz {name}: the app did not start; its log:", file=sys.stderr)
                 _show(log)
                 return 1
+            try:
+                headers = _before(url, setup.before)
+            except SetupError as error:
+                print(f"fuzz {name}: {error}; the app's log:", file=sys.stderr)
+                _show(log)
+                return 1
             print(f"fuzz {name}: {url}/openapi.json for {duration} s (schemathesis)", flush=True)
             command = [
                 *st_run, f"{url}/openapi.json", "--checks", "not_a_server_error",
-                "--max-time", str(duration),
+                "--max-time", str(duration), *headers,
             ]  # fmt: skip
             code = subprocess.call(command, cwd=world, env={**os.environ, "NO_COLOR": "1"})
         if code == 0:
@@ -112,8 +123,8 @@ def _fuzz(chosen: Chosen, extra: dict[str, str], duration: int, st_run: list[str
         errors = server_errors(log.read_text(encoding="utf-8", errors="replace"), chosen.folder)
         if errors:
             print(f"\nfuzz {name}: schemathesis failed; the app raised:")
-            for error, count in errors.items():
-                print(f"  {error}" + (f" ({count} times)" if count > 1 else ""))
+            for raised, count in errors.items():
+                print(f"  {raised}" + (f" ({count} times)" if count > 1 else ""))
         else:
             print(f"\nfuzz {name}: schemathesis failed (exit status {code}); the app's log:")
             _show(log)
@@ -191,18 +202,66 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _extra_env(chosen: Chosen) -> dict[str, str]:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Before(_Frozen):
+    """A request sent once the app is up, before the fuzzer starts."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: Annotated[str, Field(pattern=r"^/")]
+    #: A JSON body.
+    body: Annotated[Any, Field(alias="json")] = None
+    #: A form body (`application/x-www-form-urlencoded`), as OAuth2's password flow takes.
+    form: dict[str, str] | None = None
+    #: The field of the JSON answer to send as `Authorization: Bearer ...` while fuzzing.
+    bearer: str | None = None
+
+
+class Setup(_Frozen):
+    """`fuzz.toml`: the app's environment, and requests to send before fuzzing."""
+
+    env: dict[str, str] = {}
+    before: list[Before] = []
+
+
+class SetupError(Exception):
+    """A `[[before]]` request did not get the answer it needs."""
+
+
+def read_setup(chosen: Chosen) -> Setup:
+    """The exercise's `fuzz.toml`, checked; nothing more than `DATABASE_URL` without one."""
     path = chosen.specs / FILE_NAME
     if not path.is_file():
-        return {}
+        return Setup()
+    shown = f"{chosen.exercise.name}/{FILE_NAME}"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Setup.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"{path.name} of {chosen.exercise.name} cannot be read: {error}") from None
-    env = data.get("env", {})
-    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        raise UsageError(f'{path.name} of {chosen.exercise.name}: [env] holds NAME = "text" only')
-    return {str(key): value for key, value in env.items()}
+        raise UsageError(f"{shown} cannot be read: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"{shown}: {where}: {first['msg']}") from None
+
+
+def _before(url: str, requests: list[Before]) -> list[str]:
+    """Send the `[[before]]` requests; the `st run` options for the bearer tokens they got."""
+    headers: list[str] = []
+    with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+        for number, before in enumerate(requests, start=1):
+            done = client.request(before.method, before.path, json=before.body, data=before.form)
+            what = f"[[before]] request {number}, {before.method} {before.path}"
+            if done.is_error:
+                raise SetupError(f"{what} answered {done.status_code}: {done.text[:200]}")
+            if before.bearer:
+                try:
+                    token = done.json()[before.bearer]
+                except (ValueError, KeyError, TypeError):
+                    raise SetupError(f"{what}: no {before.bearer!r} in {done.text[:200]}") from None
+                headers += ["--header", f"Authorization: Bearer {token}"]
+    return headers
 
 
 def server_errors(log: str, folder: Path) -> dict[str, int]:
