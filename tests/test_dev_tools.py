@@ -11,11 +11,20 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from conftest import ROOT, copy_tree, snapshot
 
-from grader.dev.fuzz import Before, Setup, read_setup, server_errors
-from grader.dev.mutants import Mutant, _operator_nodes, _scope, _skip_reason, passes
+from grader.dev.fuzz import (
+    Before,
+    Setup,
+    send_before,
+    serve,
+    temporary_world,
+    read_setup,
+    server_errors,
+)
+from grader.dev.mutants import Mutant, operator_nodes, scope_of, skip_reason, passes
 from grader.dev.selection import Chosen, UsageError, choose
 from grader.dev.survivors import Change, parse_explanations, sort_survivors
 from grader.manifest import load_track
@@ -128,6 +137,28 @@ def test_every_fuzz_toml_of_the_track_is_valid() -> None:
         read_setup(choose(exercise.name))
 
 
+def test_the_served_app_gets_its_setup_and_leaves_nothing_behind() -> None:
+    """07 under uvicorn with its fuzz.toml: the user signed in first has a working token."""
+    chosen = choose("07")
+    setup = read_setup(chosen)
+    before = snapshot(chosen.folder)
+    with temporary_world() as world:
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **setup.env}
+        env["DATABASE_URL"] = f"sqlite:///{(world / 'app.db').as_posix()}"
+        with serve(chosen, world, env, world / "server.log") as url:
+            assert url is not None, (world / "server.log").read_text()
+            options = send_before(url, setup.before)
+            assert options[0] == "--header" and options[1].startswith("Authorization: Bearer ")
+            name, _, value = options[1].partition(": ")
+            me = httpx.get(f"{url}/users/me", headers={name: value}, trust_env=False)
+            assert me.status_code == 200, me.text
+            assert me.json()["username"] == "fuzzer"
+        log = (world / "server.log").read_text()
+        assert "Application shutdown complete" in log, log
+    assert not world.exists()
+    assert snapshot(chosen.folder) == before
+
+
 def test_server_errors_name_each_exception_and_its_frame_in_the_app(tmp_path: Path) -> None:
     app = tmp_path / "app"
     log = f"""INFO:     Started server process [1]
@@ -212,7 +243,7 @@ def test_survivors_are_sorted_into_explained_unexplained_and_stale_entries() -> 
 
 def test_a_mutant_is_placed_in_its_function_or_class_decorators_included() -> None:
     tree = ast.parse("class A:\n    @dec\n    def m(self):\n        return 1\n\nx = 2\n")
-    assert [_scope(tree, line) for line in (1, 2, 4, 6)] == ["A", "A.m", "A.m", ""]
+    assert [scope_of(tree, line) for line in (1, 2, 4, 6)] == ["A", "A.m", "A.m", ""]
 
 
 def test_stars_that_are_not_arithmetic_are_left_out(tmp_path: Path) -> None:
@@ -228,8 +259,8 @@ def test_stars_that_are_not_arithmetic_are_left_out(tmp_path: Path) -> None:
         )
         for name, (line, column) in where.items()
     ]
-    kinds = _operator_nodes(tmp_path, mutants)
-    reasons = {mutant.job_id: _skip_reason(mutant, kinds, {}, [], None) for mutant in mutants}
+    kinds = operator_nodes(tmp_path, mutants)
+    reasons = {mutant.job_id: skip_reason(mutant, kinds, {}, [], None) for mutant in mutants}
     assert reasons == {
         "keyword-only": "`*` or `**` that is not arithmetic",
         "times": None,

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int:
     name = chosen.exercise.name
-    with _world() as world:
+    with temporary_world() as world:
         env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -100,13 +100,13 @@ def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int
             **setup.env,
         }
         log = world / "server.log"
-        with _server(chosen, world, env, log) as url:
+        with serve(chosen, world, env, log) as url:
             if url is None:
                 print(f"fuzz {name}: the app did not start; its log:", file=sys.stderr)
                 _show(log)
                 return 1
             try:
-                headers = _before(url, setup.before)
+                headers = send_before(url, setup.before)
             except SetupError as error:
                 print(f"fuzz {name}: {error}; the app's log:", file=sys.stderr)
                 _show(log)
@@ -132,7 +132,7 @@ def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int
 
 
 @contextmanager
-def _world() -> Iterator[Path]:
+def temporary_world() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="kata-fuzz-"))
     try:
         world = root / "world"
@@ -143,7 +143,7 @@ def _world() -> Iterator[Path]:
 
 
 @contextmanager
-def _server(chosen: Chosen, world: Path, env: dict[str, str], log: Path) -> Iterator[str | None]:
+def serve(chosen: Chosen, world: Path, env: dict[str, str], log: Path) -> Iterator[str | None]:
     """uvicorn serving the app on a free port: its base URL once it answers, else None."""
     port = _free_port()
     command = [
@@ -246,7 +246,7 @@ def read_setup(chosen: Chosen) -> Setup:
         raise UsageError(f"{shown}: {where}: {first['msg']}") from None
 
 
-def _before(url: str, requests: list[Before]) -> list[str]:
+def send_before(url: str, requests: list[Before]) -> list[str]:
     """Send the `[[before]]` requests; the `st run` options for the bearer tokens they got."""
     headers: list[str] = []
     with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:

@@ -166,10 +166,10 @@ def _run(
             )
         skipped = Counter[str]()
         given = {} if args.all_lines else _given_lines(chosen, files)
-        kinds = _operator_nodes(source, mutants)
+        kinds = operator_nodes(source, mutants)
         chosen_mutants = []
         for mutant in sorted(mutants, key=lambda m: (m.file, m.line, m.operator)):
-            reason = _skip_reason(mutant, kinds, given, operators, args.lines)
+            reason = skip_reason(mutant, kinds, given, operators, args.lines)
             if reason:
                 skipped[reason] += 1
             else:
@@ -243,19 +243,19 @@ def _scoped(mutants: list[Mutant], source: Path) -> list[Mutant]:
         file: ast.parse((source / file).read_text(encoding="utf-8"))
         for file in {mutant.file for mutant in mutants}
     }
-    return [replace(mutant, scope=_scope(trees[mutant.file], mutant.line)) for mutant in mutants]
+    return [replace(mutant, scope=scope_of(trees[mutant.file], mutant.line)) for mutant in mutants]
 
 
-def _scope(tree: ast.AST, line: int) -> str:
+def scope_of(tree: ast.AST, line: int) -> str:
     """The dotted name of the innermost function or class holding `line`, decorators included."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             if first <= line <= (node.end_lineno or node.lineno):
-                inner = _scope(node, line)
+                inner = scope_of(node, line)
                 return f"{node.name}.{inner}" if inner else node.name
         elif hasattr(node, "body"):
-            inner = _scope(node, line)
+            inner = scope_of(node, line)
             if inner:
                 return inner
     return ""
@@ -281,7 +281,7 @@ def _given_lines(chosen: Chosen, files: list[str]) -> dict[str, set[int]]:
     return given
 
 
-def _operator_nodes(source: Path, mutants: list[Mutant]) -> dict[str, str]:
+def operator_nodes(source: Path, mutants: list[Mutant]) -> dict[str, str]:
     """For each binary-operator mutant, the kind of parso node its operator belongs to."""
     import parso
 
@@ -298,7 +298,7 @@ def _operator_nodes(source: Path, mutants: list[Mutant]) -> dict[str, str]:
     return kinds
 
 
-def _skip_reason(
+def skip_reason(
     mutant: Mutant,
     kinds: dict[str, str],
     given: dict[str, set[int]],
