@@ -18,13 +18,13 @@ from conftest import ROOT, copy_tree, snapshot
 from grader.dev.fuzz import (
     Before,
     Setup,
+    read_setup,
     send_before,
     serve,
-    temporary_world,
-    read_setup,
     server_errors,
+    temporary_world,
 )
-from grader.dev.mutants import Mutant, operator_nodes, scope_of, skip_reason, passes
+from grader.dev.mutants import Mutant, operator_nodes, passes, scope_of, skip_reason
 from grader.dev.selection import Chosen, UsageError, choose
 from grader.dev.survivors import Change, parse_explanations, sort_survivors
 from grader.manifest import load_track
