@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the explained survivors (default: {FILE_NAME} beside the exercise's specs)",
     )  # fmt: skip
     parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="also list each killed mutant and the first spec that failed on it",
+    )  # fmt: skip
+    parser.add_argument(
         "--spec-timeout", type=float, default=5.0, metavar="SECONDS",
         help="time limit per spec while grading a mutant (default: 5)",
     )  # fmt: skip
@@ -182,7 +186,7 @@ def _run(
         timeout = _baseline(chosen, workers[0], args.spec_timeout)
         results = _mutate_and_grade(chosen, chosen_mutants, workers, timeout, args.spec_timeout)
     explained = args.explained or chosen.specs / FILE_NAME
-    return _report(chosen, results, explained, time.monotonic() - started)
+    return _report(chosen, results, explained, time.monotonic() - started, args.verbose)
 
 
 @contextmanager
@@ -419,7 +423,9 @@ def _killed_by(mutant: Mutant, change: Change, report: Path) -> Result:
     return Result(mutant, Outcome.TIMEOUT if timed_out else Outcome.KILLED, change, message)
 
 
-def _report(chosen: Chosen, results: list[Result], mutants_md: Path, seconds: float) -> int:
+def _report(
+    chosen: Chosen, results: list[Result], mutants_md: Path, seconds: float, verbose: bool
+) -> int:
     counts = Counter(result.outcome for result in results)
     killed = counts[Outcome.KILLED] + counts[Outcome.TIMEOUT]
     survivors = [result for result in results if result.outcome == Outcome.SURVIVED]
@@ -439,6 +445,12 @@ def _report(chosen: Chosen, results: list[Result], mutants_md: Path, seconds: fl
         f"  score     {raw:.1f}% killed; {adjusted:.1f}% with explained survivors set aside "
         f"(target: {TARGET:.0f}% killed, every survivor explained)"
     )
+    if verbose:
+        print("\nKilled mutants, and the first spec that did not pass:")
+        for result in results:
+            if result.outcome in (Outcome.KILLED, Outcome.TIMEOUT):
+                mutant = result.mutant
+                print(f"  {mutant.file}:{mutant.line} {mutant.operator}: {result.detail}")
     unexplained = set(sorted_.unexplained)
     if unexplained:
         print(
