@@ -445,10 +445,12 @@ def _report(
         f"  score     {raw:.1f}% killed; {adjusted:.1f}% with explained survivors set aside "
         f"(target: {TARGET:.0f}% killed, every survivor explained)"
     )
-    if verbose:
-        print("\nKilled mutants, and the first spec that did not pass:")
+    shown = (Outcome.KILLED, Outcome.TIMEOUT) if verbose else (Outcome.TIMEOUT,)
+    if any(result.outcome in shown for result in results):
+        print("\nKilled mutants, and the first spec that did not pass:" if verbose else
+              "\nMutants that ran out of time (counted as killed):")  # fmt: skip
         for result in results:
-            if result.outcome in (Outcome.KILLED, Outcome.TIMEOUT):
+            if result.outcome in shown:
                 mutant = result.mutant
                 print(f"  {mutant.file}:{mutant.line} {mutant.operator}: {result.detail}")
     unexplained = set(sorted_.unexplained)
