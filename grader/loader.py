@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Folders whose modules must load without writing bytecode: the learners' folders.
 _READ_ONLY: set[str] = set()
+#: Per learner's folder, the modules already seen to lie outside it, by name.
+_OUTSIDE: dict[str, dict[str, ModuleType]] = {}
 
 
 class _ReadOnlySourceLoader(importlib.machinery.SourceFileLoader):
@@ -80,10 +82,16 @@ def forget_modules(folder: Path) -> None:
     """Drop every imported module whose file lies inside `folder`, so the next import is fresh."""
     # The folder goes on sys.path as an absolute path, so its modules' files start with it.
     prefix = str(folder.resolve()) + os.sep
+    # Every spec calls this twice over thousands of modules: each is looked at once per folder.
+    outside = _OUTSIDE.setdefault(prefix, {})
     for name, module in list(sys.modules.items()):
+        if outside.get(name) is module:
+            continue
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and file.startswith(prefix):
             del sys.modules[name]
+        else:
+            outside[name] = module
     importlib.invalidate_caches()
 
 

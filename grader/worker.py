@@ -9,6 +9,7 @@ the grader reads, caps and reports.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import sys
@@ -22,7 +23,16 @@ from grader import ROOT, SPECS_DIR, events
 #: Plugins the specs need; nothing installed in the environment is loaded behind their back.
 PLUGINS = ("pytest_asyncio.plugin",)
 #: pytest's own plugins the grader does without: each either writes files or costs time.
-BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
+BLOCKED = (
+    "cacheprovider",
+    "logging",
+    "junitxml",
+    "pastebin",
+    "doctest",
+    "terminal",
+    "stepwise",
+    "unraisableexception",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,10 @@ def run(job: Job) -> int:
     import pytest
 
     from grader.reporter import AppExit, Reporter
+
+    # What is imported by now lives as long as the process: the collector need not look at it
+    # again (in a forked process, that is the whole of the grader, imported once).
+    gc.freeze()
 
     def refuse_exit(status: int) -> NoReturn:
         raise AppExit(status)
