@@ -33,7 +33,13 @@ EXERCISE_OUTPUT_LIMIT = 4_000
 CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
 #: The longest the grader waits without looking at its grading processes' time and memory.
 WAKE_EVERY = 0.25
+#: How often a grading asks `Engine.cancel_if` whether to go on.
+CANCEL_EVERY = 0.02
 EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
+
+
+class Cancelled(Exception):
+    """`Engine.cancel_if` said to stop: the grading was abandoned and its processes stopped."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,8 @@ class Engine:
         #: Stop grading an exercise at its first spec that does not pass.
         self.fail_fast = fail_fast
         self.on_done = on_done
+        #: Asked while grading; True abandons the grading (`grade` raises `Cancelled`).
+        self.cancel_if: Callable[[], bool] | None = None
         self.pipes = processes.Pipes()
         self._active: list[_Run] = []
 
@@ -242,7 +250,8 @@ class Engine:
                     self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
-            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)):
+            wake = WAKE_EVERY if self.cancel_if is None else CANCEL_EVERY
+            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), wake)):
                 run = next(run for run in active if run.process is process)
                 if fd == process.events:
                     self._on_events(run, data)
@@ -254,6 +263,8 @@ class Engine:
                 if run.finished:
                     active.remove(run)
                     self._finished(run)
+            if self.cancel_if is not None and self.cancel_if():
+                raise Cancelled  # `grade_each` stops every grading process on the way out
 
     def _finished(self, run: _Run) -> None:
         runs = run.plan
