@@ -284,6 +284,73 @@ def test_a_cancelled_grading_leaves_nothing_running(tmp_path: Path) -> None:
     assert not any(name.startswith("kata-") for name in os.listdir(tmp_path))
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_prepared_processes_grade_as_fresh_ones_do(tmp_path: Path, fork: bool) -> None:
+    if not fork and os.name != "posix":
+        pytest.skip("spawned processes are graded the same way on POSIX")
+    solution = copy_tree(ROOT / "solutions" / EXERCISE, tmp_path / EXERCISE)
+    text = (solution / "main.py").read_text()
+    (solution / "main.py").write_text(text.replace("return books[:limit]", "return books"))
+    engine = Engine(tmp_path, jobs=2, fork=fork)
+    engine.tidy_later = True
+    fresh = engine.grade(TRACK.select(["01"])).exercises[0]
+    engine.prepare(TRACK.select(["01"]))
+    (prepared_plan,) = engine._ready.values()
+    held = [run.process for run in prepared_plan]
+    assert len(held) == 2 and all(process is not None for process in held)
+    prepared = engine.grade(TRACK.select(["01"])).exercises[0]
+    assert [(s.id, s.status) for s in prepared.specs] == [(s.id, s.status) for s in fresh.specs]
+    assert 0 < prepared.passed < prepared.total
+    assert engine._ready == {}
+    alone = Engine(tmp_path, jobs=1, fork=fork).grade(TRACK.select(["01"])).exercises[0]
+    assert [spec.id for spec in alone.specs] == [spec.id for spec in prepared.specs]  # in order
+    left = engine._trash[:]
+    assert left and all(folder.exists() for folder in left)  # until the screen is drawn
+    engine.tidy()
+    assert not any(folder.exists() for folder in left)
+
+
+def test_prepared_processes_nobody_takes_are_stopped(tmp_path: Path) -> None:
+    for name in (EXERCISE, "05_crud"):
+        copy_tree(ROOT / "exercises" / name, tmp_path / name)
+    engine = Engine(tmp_path, jobs=2)
+    engine.prepare(TRACK.select(["01"]))
+    pids = [run.process.pid or 0 for plan in engine._ready.values() for run in plan if run.process]
+    assert pids and all(_running(pid) for pid in pids)
+    engine.grade(TRACK.select(["05"]))  # not what they were prepared for
+    assert not any(_running(pid) for pid in pids)
+    assert engine._ready == {}
+
+
+def test_a_held_process_ends_when_the_grader_goes_away(tmp_path: Path) -> None:
+    copy_tree(ROOT / "exercises" / EXERCISE, tmp_path / EXERCISE)
+    engine = Engine(tmp_path, jobs=2)
+    engine.prepare(TRACK.select(["01"]))
+    (plan,) = engine._ready.values()
+    first, second = (run.process for run in plan)
+    assert first is not None and second is not None
+    # As if the grader had died: its end of the first one's pipe closes. The second one was
+    # forked later and must not hold that pipe open.
+    first.close()
+    deadline = time.monotonic() + 30
+    while _running(first.pid or 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(first.pid or 0), "a process forked later holds its pipe open"
+    assert first.wait() == "exited with code 0"  # without running a spec
+    assert _running(second.pid or 0)  # still waiting for its word
+    engine.discard()
+    assert not _running(second.pid or 0)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a process that still runs (not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 # --- the screen ---------------------------------------------------------------------------------
 def _result(failing: int, message: str = "GET /x → expected 200, got 500") -> ExerciseResult:
     """Exercise 01 with its first `failing` specs failing, each with a long reason."""

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     poll = "--poll" if args.poll else polling_reason(target)
     watcher = Watcher(target, poll is not None)
     engine = engine_for(args, target)
+    engine.tidy_later = True  # after the scorecard is drawn: `prepare` tidies
     how = f"polling, {poll}" if poll else "file events"
     try:
         with Keys() as keys:
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print("\nStopped watching.")
         return 0
     finally:
+        engine.discard()
         watcher.close()
 
 
@@ -181,6 +183,8 @@ class _Watch:
         self._draw()  # first: the learner is waiting for this, not for the record
         record_grading(run, self.target)
         self.view.progress = self.store.progress(target_key(self.target))
+        # The next save finds its grading processes started, their specs loaded.
+        self.engine.prepare([self.exercise])
         return True
 
     def _interrupted(self, graded: Files) -> bool:
