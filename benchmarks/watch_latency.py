@@ -8,9 +8,11 @@ save until the terminal shows the new scorecard. Two attempts are timed:
 - half done: handlers that raise (`NotImplementedError`) beside handlers that return wrong
   answers, and the same with one more handler done.
 
-Prints the median and the maximum for each attempt and each way of starting grading processes.
+Saves come two seconds apart (`--pause`), the time it takes to change a line: watch uses that
+time to start the next grading's processes, which matters most when they are spawned. Prints
+the median and the maximum for each attempt and each way of starting grading processes.
 
-    python benchmarks/watch_latency.py [--rounds N] [--isolation fork spawn] [--poll]
+    python benchmarks/watch_latency.py [--rounds N] [--pause S] [--isolation fork spawn] [--poll]
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def attempts() -> dict[str, tuple[bytes, bytes]]:
 
 
 def measure(
-    isolation: str, versions: tuple[bytes, bytes], rounds: int, poll: bool
+    isolation: str, versions: tuple[bytes, bytes], rounds: int, pause: float, poll: bool
 ) -> tuple[list[float], list[float]]:
     """Seconds from each save to the new scorecard, and the grading's own share of each."""
     work = Path(tempfile.mkdtemp(prefix="kata-watch-"))
@@ -83,7 +85,7 @@ def measure(
             times, gradings, passed = [], [], set()
             for round_ in range(rounds):
                 content = versions[round_ % 2]
-                time.sleep(0.3)  # let the watcher settle, as between two real saves
+                time.sleep(pause)  # between two saves, someone edits
                 start = len(terminal.output)
                 began = time.perf_counter()
                 main.write_bytes(content)
@@ -110,6 +112,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="saves to time (default: 8)")
     parser.add_argument(
+        "--pause", type=float, default=2.0, help="seconds between saves (default: 2)"
+    )
+    parser.add_argument(
         "--isolation", nargs="+", default=["fork", "spawn"], choices=("fork", "spawn")
     )
     parser.add_argument("--poll", action="store_true", help="make watch poll for changes")
@@ -119,7 +124,7 @@ def main() -> int:
         return 2
     for isolation in args.isolation:
         for attempt, versions in attempts().items():
-            times, gradings = measure(isolation, versions, args.rounds, args.poll)
+            times, gradings = measure(isolation, versions, args.rounds, args.pause, args.poll)
             shown = " ".join(f"{t:.2f}" for t in times)
             print(
                 f"watch 01, {attempt}, {isolation}{' + polling' if args.poll else ''}: "

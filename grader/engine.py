@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,7 +31,17 @@ from grader.worker import Job
 SPEC_OUTPUT_LIMIT = 2_000
 EXERCISE_OUTPUT_LIMIT = 4_000
 #: Imported once by the grader before forking, so that grading processes start warm.
-CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
+CORE_MODULES = (
+    "pytest",
+    "pytest_asyncio.plugin",
+    "httpx",
+    "fastapi",
+    "asgi_lifespan",
+    # Imported on first use, by the first spec of every grading process otherwise: anyio's
+    # event loop backend, and pydantic.v1, which FastAPI looks into for every route it adds.
+    "anyio._backends._asyncio",
+    "pydantic.v1",
+)
 #: The longest the grader waits without looking at its grading processes' time and memory.
 WAKE_EVERY = 0.25
 #: How often a grading asks `Engine.cancel_if` whether to go on.
@@ -57,7 +68,9 @@ def preload(extras: bool) -> None:
     """Import what every grading process needs (and, with `extras`, what most need) once."""
     for name in CORE_MODULES + (EXTRA_MODULES if extras else ()):
         try:
-            importlib.import_module(name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pydantic.v1 warns on newer Pythons
+                importlib.import_module(name)
         except ImportError:
             pass
     importlib.import_module("grader.reporter")

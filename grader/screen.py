@@ -259,7 +259,7 @@ def _status(view: View, width: int, marks: Marks) -> list[_Block]:
         blocks.append(_Block(_wrap(again, width), _PASSED_SPEC))
     elif not view.grading:
         watching = f"Watching {view.folder} ({view.how}): save a file to grade it again."
-        blocks.append(_Block(_wrap(Text(watching, style="dim"), width), _PASSED_SPEC))
+        blocks.append(_Block(_wrap(Text(watching, style="dim"), width), _OTHER_REASON))
     if view.note:
         note = _wrap(Text(_visible(view.note), style="yellow"), width)
         if len(note) > NOTE_LINES:

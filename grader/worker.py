@@ -73,6 +73,10 @@ def run(job: Job, go: int | None = None) -> int:
 
     from grader.reporter import AppExit, Hold, Reporter
 
+    if go is not None:
+        from grader.engine import preload
+
+        preload(extras=True)  # held, it has time to import now what apps import
     # What is imported by now lives as long as the process: the collector need not look at it
     # again (in a forked process, that is the whole of the grader, imported once).
     gc.freeze()
