@@ -55,7 +55,7 @@ class View:
     exercise: Exercise
     #: The exercise's folder, as messages show it.
     folder: str
-    #: How saves are noticed: "file events", "polling (WSL)"…
+    #: How saves are noticed: "file events", "polling, WSL"…
     how: str
     #: Progress recorded before the current grading, per exercise name.
     progress: dict[str, ExerciseProgress] = field(default_factory=dict)
@@ -284,7 +284,7 @@ def _choose(view: View, width: int, budget: int, marks: Marks) -> list[Text]:
     """The list of exercises (`l`), to pick one to watch."""
     top = [_progress(view, width, marks), Text("")]
     ask = Text.assemble(
-        "Type a number and press Enter to watch it; Esc goes back: ",
+        "Type an exercise's number and press Enter to watch it (Esc: back): ",
         (view.choosing or "", "bold"),
         ("_", "blink"),
     )

@@ -3,11 +3,13 @@ screen, Ctrl-C; and the screen itself, drawn for terminals of every size."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,11 @@ from rich.cells import cell_len
 from rich.console import Console
 from terminal import CLEAR, ESCAPES, Terminal
 
-from grader.commands.watch import polling_reason
+from grader.commands.watch import Watcher, _Watch, polling_reason
 from grader.engine import Cancelled, Engine
-from grader.manifest import load_track
-from grader.results import ExerciseResult, ExerciseStatus, SpecResult, SpecStatus
+from grader.keys import Keys
+from grader.manifest import Exercise, load_track
+from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
 from grader.scorecard import Marks
 from grader.screen import View, render
 
@@ -99,7 +102,7 @@ def test_one_screen_fits_a_24_line_terminal(stub: Path) -> None:
             assert f"Task {task.number}: {task.title}" in screen
         assert "n next · h hint · c compare · r re-run · l list · q quit" in screen
         start = terminal.press("l")
-        terminal.wait_for(re.compile(rb"Type a number"), start=start)
+        terminal.wait_for(re.compile(rb"Type an exercise's number"), start=start)
         start = terminal.press("5\r")  # 05's stub fails more, and says more about it
         terminal.wait_for(re.compile(rb"05 \xc2\xb7 CRUD.*specs.*q quit", re.S), start=start)
         for drawn in screens(terminal):
@@ -340,6 +343,53 @@ def test_a_held_process_ends_when_the_grader_goes_away(tmp_path: Path) -> None:
     assert _running(second.pid or 0)  # still waiting for its word
     engine.discard()
     assert not _running(second.pid or 0)
+
+
+class _QuietWatcher(Watcher):
+    """A file watcher that never reports a save: as if its report were still on the way."""
+
+    def __init__(self) -> None:
+        self.fd = None
+        self.lines = None
+        self.buffer = b""
+        self.ended = False
+
+    def saved(self, exercise: str) -> bool:
+        return False
+
+
+class _SavingEngine(Engine):
+    """An engine whose first grading sees the learner save in the middle of it."""
+
+    def __init__(self, target: Path, folder: Path) -> None:
+        super().__init__(target)
+        self.folder = folder
+        self.gradings = 0
+
+    def grade(self, exercises: Sequence[Exercise]) -> RunResult:
+        self.gradings += 1
+        if self.gradings == 1:
+            (self.folder / "main.py").write_text("saved = 'during the grading'\n")
+        result = _result(failing=24 - self.gradings)  # each grading scores differently
+        return RunResult(target="exercises", exercises=[result], started_at="")
+
+    def prepare(self, exercises: Sequence[Exercise]) -> None:
+        pass
+
+
+def test_a_grading_of_files_that_changed_under_it_is_never_shown(tmp_path: Path) -> None:
+    folder = copy_tree(ROOT / "exercises" / EXERCISE, tmp_path / "exercises" / EXERCISE)
+    engine = _SavingEngine(folder.parent, folder)
+    output = io.StringIO()
+    console = Console(file=output, width=100, height=40, color_system=None)
+    with Keys() as keys:
+        watch = _Watch(
+            console, TRACK, folder.parent, engine, _QuietWatcher(), keys, TRACK.get(EXERCISE), "…"
+        )
+        assert not watch._grade()  # the save is seen after the grading: it is thrown away
+        assert watch.stale and "1/24 specs" not in output.getvalue()
+        assert watch._grade()
+    assert engine.gradings == 2 and "2/24 specs" in output.getvalue()
 
 
 def _running(pid: int) -> bool:

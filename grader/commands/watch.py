@@ -305,11 +305,11 @@ class _Watch:
         view = self.view
         typed = view.choosing or ""
         view.note = None
-        if key in (ESCAPE, "l"):
+        if key in (ESCAPE, "l") or (key == ENTER and not typed):
             view.choosing = None
         elif key in BACKSPACE:
             view.choosing = typed[:-1]
-        elif key == ENTER and typed:
+        elif key == ENTER:
             try:
                 chosen = self.track.select([typed])[0]
             except SelectionError as error:
@@ -321,8 +321,8 @@ class _Watch:
                 return
             view.choosing = None
             self._switch(chosen)
-        elif key.isalnum() or key == "_":
-            view.choosing = (typed + key)[:40]
+        elif key.isdigit():
+            view.choosing = (typed + key)[:2]
 
     def _switch(self, exercise: Exercise) -> None:
         """Watch `exercise` from now on, starting with a grading."""
