@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from grader import events
@@ -32,11 +32,23 @@ _READ_ONLY: set[str] = set()
 _OUTSIDE: dict[str, dict[str, ModuleType]] = {}
 
 
+#: Code of the learners' modules, by file and content: each spec imports the app afresh, and
+#: compiling the same source again (milliseconds for a big module) gives the same code.
+_COMPILED: dict[tuple[str, bytes], CodeType | None] = {}
+
+
 class _ReadOnlySourceLoader(importlib.machinery.SourceFileLoader):
     """Loads a module from source (or a cache already there) and never writes a cache file."""
 
     def set_data(self, path: str, data: Buffer, *, _mode: int = 0o666) -> None:
         return None
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        path = self.get_filename(fullname)
+        key = (path, self.get_data(path))
+        if key not in _COMPILED:
+            _COMPILED[key] = super().get_code(fullname)
+        return _COMPILED[key]
 
 
 def _read_only_finder(path: str) -> importlib.machinery.FileFinder:

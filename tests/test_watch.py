@@ -21,6 +21,7 @@ from terminal import CLEAR, ESCAPES, Terminal
 from grader.commands.watch import Watcher, _Watch, polling_reason
 from grader.engine import Cancelled, Engine
 from grader.keys import Keys
+from grader.loader import loaded_app
 from grader.manifest import Exercise, load_track
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
 from grader.scorecard import Marks
@@ -343,6 +344,21 @@ def test_a_held_process_ends_when_the_grader_goes_away(tmp_path: Path) -> None:
     assert _running(second.pid or 0)  # still waiting for its word
     engine.discard()
     assert not _running(second.pid or 0)
+
+
+def test_an_app_saved_between_two_imports_is_compiled_again(tmp_path: Path) -> None:
+    folder = tmp_path / EXERCISE
+    folder.mkdir()
+    main = folder / "main.py"
+    main.write_text("app = 'first'\n")
+    with loaded_app(folder) as first:
+        assert first.app == "first"
+    with loaded_app(folder) as again:  # the same source: compiled once, run afresh
+        assert again.app == "first" and again.module is not first.module
+    main.write_text("app = 'second'\n")
+    with loaded_app(folder) as second:
+        assert second.app == "second"
+    assert not (folder / "__pycache__").exists()
 
 
 class _QuietWatcher(Watcher):
