@@ -94,7 +94,7 @@ async def test_converter_is_called_off_the_event_loop(
         )
 
 
-@pytest.mark.rule("converter-off-loop", "health")
+@pytest.mark.rule("converter-off-loop", "health", "answers-while-busy")
 async def test_api_answers_while_every_worker_is_busy(
     client: SpecClient, jobs: Jobs, converter: Any, documents: Documents
 ) -> None:

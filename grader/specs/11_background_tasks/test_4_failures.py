@@ -49,7 +49,13 @@ async def test_conversion_error_fails_the_job_with_its_message(
     expect_no_escape(watch, f"{call(job.response)}, whose conversion raised ConversionError")
 
 
-@pytest.mark.rule("internal-error", "failed-never-done", "failure-logged", "failure-contained")
+@pytest.mark.rule(
+    "internal-error",
+    "failed-never-done",
+    "error-message-hidden",
+    "failure-logged",
+    "failure-contained",
+)
 async def test_other_exceptions_fail_the_job_as_internal_error(
     client: SpecClient, jobs: Jobs, converter: Any, watch: Any
 ) -> None:
