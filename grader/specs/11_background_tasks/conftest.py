@@ -269,8 +269,9 @@ class _Keep(logging.Handler):
         self.records.append(record)
 
 
-#: Loggers that report what escaped an app, rather than what the app itself logged.
-SERVER_LOGGERS = ("asyncio", "concurrent.futures", "uvicorn")
+#: Loggers that report what escaped an app, rather than what the app itself logged. No server
+#: runs here, so an app may log through `uvicorn.error` like any logger of its own.
+SERVER_LOGGERS = ("asyncio", "concurrent.futures")
 
 
 class Watch:
