@@ -30,6 +30,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, closing
@@ -69,6 +70,9 @@ STATUSES = ("pending", "running", "done", "failed")
 HOLD_LIMIT = 3.0
 #: Seconds a spec waits for the app to reach a state that nothing holds back.
 SETTLE_LIMIT = 3.0
+#: Seconds the grader holds the database's write lock while concurrent requests arrive: long
+#: enough for them all to read first. Only how often a race shows depends on it, never a pass.
+WRITE_HOLD = 0.25
 #: Seconds between two looks while a spec waits.
 POLL = 0.005
 
@@ -686,6 +690,28 @@ class Jobs:
         if row is None:
             raise fail(f"job {job_id} is not in the jobs table of DATABASE_URL")
         return row
+
+    @asynccontextmanager
+    async def writes_held(self) -> AsyncIterator[None]:
+        """For WRITE_HOLD seconds from the start of the block, no write lands in the database
+        (the grader holds its write lock): requests sent in the block all read before any of
+        them commits. A thread lets the lock go on time, even while the app blocks the loop."""
+        locked = threading.Event()
+
+        def hold() -> None:
+            with closing(sqlite3.connect(self.database, timeout=5, isolation_level=None)) as db:
+                db.execute("BEGIN IMMEDIATE")
+                locked.set()
+                time.sleep(WRITE_HOLD)
+                db.execute("ROLLBACK")
+
+        thread = threading.Thread(target=hold, name="grader-write-lock", daemon=True)
+        thread.start()
+        await asyncio.to_thread(locked.wait, SETTLE_LIMIT)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(thread.join)
 
     def set_status(self, job: Submitted, status: str, **values: str | None) -> None:
         """Write a job's row as a crash would leave it (while the app is stopped)."""
