@@ -200,24 +200,36 @@ async def test_job_is_committed_with_owner_and_markdown(client: SpecClient, jobs
 async def test_another_users_job_is_404(
     client: SpecClient, ben: SpecClient, jobs: Jobs, converter: Any
 ) -> None:
-    """ben asking for ada's job gets the 404 of an id that was never used, and nothing of it."""
-    markdown = "# Ada's private notes\n\nsecret-plan-4711"
-    job = await jobs.submit(client, markdown)
-    await jobs.wait(client, job, "done")
-    unknown = str(uuid.uuid4())
-    theirs = await ben.get(f"/conversions/{job.id}")
-    nobody = await ben.get(f"/conversions/{unknown}")
-    for response in (theirs, nobody):
-        expect_status(response, 404)
-    if theirs.text.replace(job.id, "ID") != nobody.text.replace(unknown, "ID"):
-        raise fail(
-            f"{call(theirs)} as ben → {body_excerpt(theirs)}, unlike the 404 of an unknown id: "
-            f"{body_excerpt(nobody)} (it tells ben that the job exists)"
-        )
-    for secret in ("secret-plan-4711", converter.result_for(markdown)):
-        if secret in theirs.text or secret in str(theirs.headers):
-            raise fail(f"{call(theirs)} as ben → the response shows ada's job: {clip(secret, 60)}")
-    await jobs.get(client, job.id)
+    """A user asking for another's job gets the 404 of an id that was never used, and nothing."""
+    for owner, name, other, other_name in (
+        (client, "ada", ben, "ben"),
+        (ben, "ben", client, "ada"),
+    ):
+        secret = f"secret-plan-{name}-4711"
+        markdown = f"# {name}'s private notes\n\n{secret}"
+        job = await jobs.submit(owner, markdown)
+        await jobs.wait(owner, job, "done")
+        unknown = str(uuid.uuid4())
+        theirs = await other.get(f"/conversions/{job.id}")
+        nobody = await other.get(f"/conversions/{unknown}")
+        for response in (theirs, nobody):
+            if response.status_code != 404:
+                raise fail(
+                    f"{call(response)} as {other_name}, for {name}'s job or an unknown id → "
+                    f"expected 404, got {response.status_code}: {body_excerpt(response)}"
+                )
+        if theirs.text.replace(job.id, "ID") != nobody.text.replace(unknown, "ID"):
+            raise fail(
+                f"{call(theirs)} as {other_name} → {body_excerpt(theirs)}, unlike the 404 of an "
+                f"unknown id: {body_excerpt(nobody)} (it tells {other_name} that the job exists)"
+            )
+        for shown in (secret, converter.result_for(markdown)):
+            if shown in theirs.text or shown in str(theirs.headers):
+                raise fail(
+                    f"{call(theirs)} as {other_name} → the response shows {name}'s job: "
+                    f"{clip(shown, 60)}"
+                )
+        await jobs.get(owner, job.id)
 
 
 @pytest.mark.rule("get-other-404")
