@@ -321,10 +321,12 @@ class Watch:
             name = args.thread.name if args.thread else "a thread"
             self.escaped(f"thread {name}", args.exc_value)
 
-    def escapes(self) -> list[str]:
+    def escapes(self, *, collect: bool = True) -> list[str]:
         """Each exception that escaped so far, described, with where it was reported."""
-        # A task whose exception nobody retrieved reports it when it is collected.
-        gc.collect()
+        if collect:
+            # A task whose exception nobody retrieved reports it when it is collected. A full
+            # collection takes a while: polls leave it to the check that follows them.
+            gc.collect()
         with self._lock:
             escaped = list(self._escaped)
         return [f"{describe_exception(error, self.folder)} ({where})" for where, error in escaped]
