@@ -4,14 +4,20 @@ Each exercise runs in a process of its own, so an app that hangs, loops, exits o
 costs only its own spec: the grader marks that spec (timeout or crashed) and starts a fresh
 process for the specs that remain. A hang or crash while importing or starting the app ends the
 exercise at once, since every spec would meet it again. Up to `jobs` exercises run at a time.
+
+A grading process grades a copy of the learner's folder in a temporary folder of its own (also
+the app's `TMPDIR`): whatever the app writes beside itself never reaches the learner's folder
+(where `watch` would take it for a save), and all of it goes with the grading. Everything the
+app starts is ended with it (`grader.containment`), and its memory counts towards `--memory`.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import shutil
-import tempfile
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +25,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader import ROOT, SPECS_DIR, events, processes
+from grader import ROOT, SPECS_DIR, containment, events, processes
 from grader.contract import cached_contract
 from grader.manifest import Exercise
-from grader.messages import clip, scrub
+from grader.messages import clip, scrub, stuck_at, visible
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
 from grader.worker import Job
 
@@ -33,6 +39,20 @@ EXERCISE_OUTPUT_LIMIT = 4_000
 CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
 #: The longest the grader waits without looking at its grading processes' time and memory.
 WAKE_EVERY = 0.25
+#: How long a grading process that said it is done may take to end before it is ended.
+DONE_GRACE = 1.0
+#: How long to wait for a hung grading process's stack dump before stopping it.
+DUMP_WAIT = 0.5
+#: Folders of an exercise that are not the learner's program and are not copied for grading.
+NOT_COPIED = (
+    ".git",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+)
 EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
 
 
@@ -44,7 +64,15 @@ class Limits:
     spec: float = 10.0
     exercise: float = 120.0
     #: Memory a grading process may hold, in MiB, before it is stopped (Linux); 0 for no limit.
+    #: Whatever it started counts too.
     memory_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        for name, value in (("spec", self.spec), ("exercise", self.exercise)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"the {name} time limit must be a number of seconds above 0")
+        if self.memory_mb < 0:
+            raise ValueError("the memory limit must be 0 (none) or more MiB")
 
 
 def preload(extras: bool) -> None:
@@ -71,6 +99,12 @@ class _Run:
     process: processes.Process | None = None
     #: The temporary folder of the running process, removed when it ends.
     workspace: Path | None = None
+    #: The copy of the learner's exercise folder that the running process grades.
+    copy: Path | None = None
+    #: What the running process wrote on its events pipe that is not an event: stack dumps.
+    dump: bytes = b""
+    #: When the running process said it is done.
+    done_at: float = 0.0
     specs: dict[str, SpecResult] = field(default_factory=dict)
     current: SpecResult | None = None
     spec_started: float = 0.0
@@ -114,9 +148,10 @@ class _Run:
             self.fail(ExerciseStatus.ERROR, _text(event.get("message")) or "the app cannot load")
         elif kind == "done":
             self.done = True
+            self.done_at = now
 
     def on_output(self, data: bytes) -> None:
-        text = scrub(data.decode("utf-8", "replace"), self.paths)
+        text = visible(scrub(data.decode("utf-8", "replace"), self.paths))
         if self.current is not None:
             room = SPEC_OUTPUT_LIMIT - len(self.current.output)
             self.current.output += text[: max(room, 0)]
@@ -186,6 +221,12 @@ class Engine:
         self.on_done = on_done
         self.pipes = processes.Pipes()
         self._active: list[_Run] = []
+        #: Children of this process that are not grading processes (a file watcher, say).
+        self._keep: set[int] = set()
+        self._measured = 0.0
+        # What a grading process leaves when it dies is left to this process, not to init.
+        containment.become_subreaper()
+        containment.clean_leftovers()
 
     def grade(self, exercises: Sequence[Exercise]) -> RunResult:
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -211,6 +252,7 @@ class Engine:
         waiting = [run for runs in plans for run in runs]
         active: list[_Run] = []
         self._active = active
+        self._keep = set(containment.Table().children.get(os.getpid(), ()))
         try:
             self._loop(waiting, active)
         finally:
@@ -219,17 +261,37 @@ class Engine:
 
     def stop(self) -> None:
         """Stop every grading process still running, at once, and reap it."""
-        for run in self._active:
-            if run.process is not None:
-                run.process.kill()
-                self.pipes.drain(run.process)
-                try:
-                    run.process.wait()
-                except ChildProcessError:
-                    pass
-                run.process = None
-                _remove(run)
-        self._active = []
+        # A second Ctrl-C (or SIGTERM) must not cut this short and leave processes running.
+        blocked = {signal.SIGINT, signal.SIGTERM} | (
+            {signal.SIGHUP} if hasattr(signal, "SIGHUP") else set()
+        )
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for run in self._active:
+                if run.process is not None:
+                    run.process.kill(self._others(run))
+                    self.pipes.drain(run.process)
+                    try:
+                        run.process.wait()
+                    except ChildProcessError:
+                        pass
+                    run.process = None
+                    _remove(run)
+            self._active = []
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _others(self, run: _Run) -> set[int]:
+        """Children of this process that `run`'s ending must leave alone."""
+        others = {
+            other.process.pid
+            for other in self._active
+            if other is not run and other.process is not None and other.process.pid is not None
+        }
+        return self._keep | others
 
     def _loop(self, waiting: list[_Run], active: list[_Run]) -> None:
         while waiting or active:
@@ -242,18 +304,27 @@ class Engine:
                     self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
-            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)):
-                run = next(run for run in active if run.process is process)
-                if fd == process.events:
-                    self._on_events(run, data)
-                else:
-                    run.on_output(data)
+            self._deliver(self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)))
             now = time.perf_counter()
+            table = None
+            if self.limits.memory_mb and containment.LINUX and now - self._measured >= WAKE_EVERY:
+                table, self._measured = containment.Table(), now
             for run in list(active):
-                self._check(run, now)
+                self._check(run, now, table)
                 if run.finished:
                     active.remove(run)
                     self._finished(run)
+
+    def _deliver(self, arrived: list[tuple[processes.Process, int, bytes]]) -> None:
+        """Hand what arrived on the grading processes' pipes to their runs."""
+        for process, fd, data in arrived:
+            run = next((run for run in self._active if run.process is process), None)
+            if run is None:
+                continue
+            if fd == process.events:
+                self._on_events(run, data)
+            else:
+                run.on_output(data)
 
     def _finished(self, run: _Run) -> None:
         runs = run.plan
@@ -299,15 +370,20 @@ class Engine:
     def _spawn(self, run: _Run) -> None:
         run.done = False
         run.pending = b""
+        run.dump = b""
         run.phase = events.RUN
-        run.workspace = Path(tempfile.mkdtemp(prefix="kata-"))
+        run.workspace, token = containment.new_workspace()
+        run.copy = copy_exercise(run.target / run.exercise.name, run.workspace / "target")
+        run.paths[str(run.copy)] = run.exercise.name
         job = Job(
             name=run.exercise.name,
-            target=run.target,
+            target=run.copy.parent,
             workspace=run.workspace,
+            token=token,
             deselect=tuple(run.graded()),  # a restarted process skips what is already known
             files=run.files,
             fail_fast=self.fail_fast,
+            spec_timeout=self.limits.spec,
         )
         run.process = processes.start(job, fork=self.fork)
         self.pipes.watch(run.process)
@@ -328,25 +404,50 @@ class Engine:
             event = events.decode(line)
             if event is not None:
                 run.on_event(event, now)
+            elif len(run.dump) < 1_000_000:
+                run.dump += line + b"\n"  # a stack dump, asked for when the process hung
 
-    def _check(self, run: _Run, now: float) -> None:
+    def _check(self, run: _Run, now: float, table: containment.Table | None = None) -> None:
         process = run.process
         if process is None:
             return
         if process.events not in process.open_pipes:  # the process ended, or is ending
             self._reap(run, now, killed=None)
+        elif process.exited() or (run.done and now >= run.done_at + DONE_GRACE):
+            # Ended, or done: what the app started may hold its pipes open, and must not be waited
+            # for (a daemon, a thread that never ends).
+            self._reap(run, now, killed=None)
         elif now >= run.started + self.limits.exercise:
             self._reap(run, now, killed="exercise")
         elif run.current is not None and now >= run.spec_started + self.limits.spec:
             self._reap(run, now, killed="spec")
-        elif self.limits.memory_mb and (process.resident_mb() or 0) > self.limits.memory_mb:
-            self._reap(run, now, killed="memory")
+        elif table is not None and process.pid is not None:
+            held = table.resident_mb(table.grading(process.pid, self._others(run)))
+            if held > self.limits.memory_mb:
+                self._reap(run, now, killed="memory")
+
+    def _stuck_at(self, run: _Run) -> str | None:
+        """`main.py, line 12`: where the hung grading process is in the learner's code."""
+        process = run.process
+        assert process is not None and run.copy is not None
+        if process.ask_for_stacks():
+            deadline = time.perf_counter() + DUMP_WAIT
+            # The dump comes in one burst: wait for its start, then for a pause after it.
+            while time.perf_counter() < deadline:
+                arrived = self.pipes.wait(0.05 if run.dump else 0.1)
+                self._deliver(arrived)
+                if run.dump and not any(owner is process for owner, _, _ in arrived):
+                    break
+        dump = (run.dump + run.pending).decode("utf-8", "replace")
+        return stuck_at(dump, run.copy)
 
     def _reap(self, run: _Run, now: float, killed: str | None) -> None:
         process = run.process
         assert process is not None
+        where = self._stuck_at(run) if killed in ("spec", "exercise") else None
+        stuck = f" (stuck at {where})" if where else ""
         # Always: a finished grading process may still have left something the app started.
-        process.kill()
+        process.kill(self._others(run))
         for fd, data in self.pipes.drain(process):
             if fd == process.output:
                 run.on_output(data)
@@ -368,11 +469,11 @@ class Engine:
                 run.stop_current(SpecStatus.CRASHED, message)
         elif killed == "exercise":
             run.stop_current(
-                SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s"
+                SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s{stuck}"
             )
             run.fail(
                 ExerciseStatus.TIMEOUT,
-                f"grading took longer than {exercise_limit:g} s, the limit per exercise",
+                f"grading took longer than {exercise_limit:g} s, the limit per exercise{stuck}",
             )
         elif killed == "spec" and run.phase in (events.IMPORT, events.STARTUP):
             what = (
@@ -381,7 +482,7 @@ class Engine:
                 else "the app's startup (lifespan)"
             )
             message = (
-                f"{what} did not finish within {spec_limit:g} s: "
+                f"{what} did not finish within {spec_limit:g} s{stuck}: "
                 "an endless loop or a blocking call?"
             )
             run.stop_current(SpecStatus.TIMEOUT, message)
@@ -390,7 +491,13 @@ class Engine:
             run.stop_current(
                 SpecStatus.TIMEOUT,
                 f"did not finish within {spec_limit:g} s: the app hung or looped "
-                "while answering (an endless loop, a deadlock, a blocking call in async code?)",
+                f"while answering{f', at {where}' if where else ''} (an endless loop, a deadlock, "
+                "a blocking call in async code?)",
+            )
+        elif run.done and run.current is not None:
+            # Done, yet the spec under way has no result: pytest stopped in the middle of it.
+            run.stop_current(
+                SpecStatus.CRASHED, f"the grading process stopped during this spec ({how})"
             )
         elif not run.done:
             if run.phase in (events.IMPORT, events.STARTUP):
@@ -444,12 +551,40 @@ def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
 def _remove(run: _Run) -> None:
     """Remove the temporary folder of the run's last process, whatever state it was left in."""
     if run.workspace is not None:
-        shutil.rmtree(run.workspace, ignore_errors=True)
+        containment.remove_workspace(run.workspace)
         run.workspace = None
 
 
+def copy_exercise(folder: Path, into: Path) -> Path:
+    """A copy of the learner's exercise `folder` inside `into`, for a grading process to grade.
+
+    Links are copied as links; a relative link that points out of the folder is made absolute,
+    so that it still points where it did.
+    """
+    copy = into / folder.name
+    shutil.copytree(
+        folder, copy, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED), dirs_exist_ok=True
+    )
+    origin = folder.resolve()
+    for here, directories, files in os.walk(copy):
+        for name in directories + files:
+            path = Path(here) / name
+            if not path.is_symlink():
+                continue
+            pointed = os.readlink(path)
+            if os.path.isabs(pointed):
+                continue
+            original = origin / path.relative_to(copy)
+            absolute = Path(os.path.normpath(original.parent / pointed))
+            if not absolute.is_relative_to(origin):
+                path.unlink()
+                path.symlink_to(absolute)
+    return copy.resolve()
+
+
 def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+    """A message from a grading process, never trusted to be harmless on a terminal."""
+    return None if value is None else visible(str(value))
 
 
 def default_jobs() -> int:

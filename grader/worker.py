@@ -9,18 +9,23 @@ the grader reads, caps and reports.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import io
 import os
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from grader import ROOT, SPECS_DIR, events
+from grader import ROOT, SPECS_DIR, containment, events
 
 #: Plugins the specs need; nothing installed in the environment is loaded behind their back.
 PLUGINS = ("pytest_asyncio.plugin",)
+#: The real `os._exit`: `run` puts one in its place that the learner's app cannot end it with.
+_EXIT_NOW = os._exit
 #: pytest's own plugins the grader does without: each either writes files or costs time.
 BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
 
@@ -31,15 +36,25 @@ class Job:
 
     #: The exercise's folder name, as in the target and in `grader/specs/`.
     name: str
+    #: The folder holding the exercise folder to grade (the grader's copy of the learner's).
     target: Path
-    #: A folder of the grader's own for pytest's temporary files; the grader removes it.
+    #: The grading's own temporary folder (`TMPDIR` of the app too); the grader removes it.
     workspace: Path
+    #: The grading's mark (see `grader.containment`).
+    token: str
     #: Spec node ids already graded by an earlier process, to skip.
     deselect: tuple[str, ...] = ()
     #: Spec files of the exercise to run, or () for all of them.
     files: tuple[str, ...] = ()
     #: Stop at the first spec that does not pass.
     fail_fast: bool = False
+    #: The time limit per spec, where the grader cannot ask for a stack dump (no SIGUSR1).
+    spec_timeout: float = 10.0
+
+    @property
+    def temporary(self) -> Path:
+        """The app's temporary folder (`TMPDIR`, `TEMP`, `TMP`), inside the workspace."""
+        return self.workspace / "tmp"
 
     def to_args(self) -> list[str]:
         """The command-line form of the job, for `python -m grader.worker`."""
@@ -47,13 +62,15 @@ class Job:
             self.name,
             str(self.target),
             str(self.workspace),
+            self.token,
+            f"--spec-timeout={self.spec_timeout!r}",
             *(f"--deselect={spec}" for spec in self.deselect),
             *(f"--file={file}" for file in self.files),
             *(["--fail-fast"] if self.fail_fast else []),
         ]
 
 
-def run(job: Job) -> int:
+def run(job: Job, channel: int) -> int:
     """Run the job's specs against the learner's app; return pytest's exit code."""
     import pytest
 
@@ -64,6 +81,17 @@ def run(job: Job) -> int:
 
     os._exit = refuse_exit  # the learner's app exiting must not take the grader's results along
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # Whatever the app puts in temporary files goes into the grading's folder, removed after.
+    job.temporary.mkdir(exist_ok=True)
+    for variable in ("TMPDIR", "TEMP", "TMP"):
+        os.environ[variable] = str(job.temporary)
+    tempfile.tempdir = str(job.temporary)
+    # Where a spec hangs: the grader asks for every thread's stack before stopping it.
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=channel, all_threads=True)
+        dump_after = None
+    else:
+        dump_after = max(job.spec_timeout - 0.5, job.spec_timeout * 0.8)
     paths = {
         str(job.target / job.name): job.name,
         str(job.target): job.target.name,
@@ -85,29 +113,40 @@ def run(job: Job) -> int:
         *(f"--deselect={spec}" for spec in job.deselect),
         *(["--exitfirst"] if job.fail_fast else []),
     ]
-    code = pytest.main(args, plugins=[Reporter(job.target / job.name, paths)])
+    reporter = Reporter(job.target / job.name, paths, channel=channel, dump_after=dump_after)
+    code = pytest.main(args, plugins=[reporter])
     events.emit("done", code=int(code))
     return int(code)
 
 
 def forked(job: Job, channel: int, output: int) -> NoReturn:
     """The body of a forked grading process: never returns into the grader's own code."""
-    exit_now = os._exit
     code = 70
     try:
+        containment.enter(job.token)
         os.setpgid(0, 0)  # one group, so the grader can stop anything the app starts
+        # The grader's own signal handlers are not this process's: it ends when told to.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         _redirect_output(output)
         events.open_channel(channel)
-        code = run(job)
+        code = run(job, channel)
     except BaseException:  # noqa: BLE001 - whatever happened, this process must end here
         code = 70
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        exit_now(code)
+        _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """End the process at once, once its output is out: threads the app started (a scheduler,
+    a cleaner) must not keep it alive, and nothing may run after the results are sent."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    _EXIT_NOW(code)
 
 
 def _redirect_output(fd: int) -> None:
@@ -135,10 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("name")
     parser.add_argument("target", type=Path)
     parser.add_argument("workspace", type=Path)
+    parser.add_argument("token")
+    parser.add_argument("--spec-timeout", type=float, default=10.0)
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
     parser.add_argument("--fail-fast", action="store_true")
     args = parser.parse_args(argv)
+    containment.enter(args.token)
     channel = os.dup(1)
     _redirect_output(os.dup(2))
     events.open_channel(channel)
@@ -146,12 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         target=args.target,
         workspace=args.workspace,
+        token=args.token,
         deselect=tuple(args.deselect),
         files=tuple(args.file),
         fail_fast=args.fail_fast,
+        spec_timeout=args.spec_timeout,
     )
-    return run(job)
+    return run(job, channel)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
