@@ -69,8 +69,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         seen = 0
     shown_now = min(seen + (2 if args.more else 1), len(task.hints))
     state[exercise.name] = (task.number, shown_now)
-    with store.lock:
-        atomic_write(store.home / "hints.json", json.dumps(_STATE.dump_python(state)).encode())
+    try:
+        with store.lock:
+            data = json.dumps(_STATE.dump_python(state)).encode()
+            atomic_write(store.home / "hints.json", data)
+    except OSError as error:
+        store.warn(f"warning: which hints you saw is not recorded in {shown(store.home)}: {error}")
     _print(console, exercise, task, shown_now, seen, known)
     return 0
 
@@ -118,10 +122,13 @@ def _load(store: Store) -> _State:
     path = store.home / "hints.json"
     try:
         return _STATE.validate_json(path.read_bytes())
-    except FileNotFoundError:
+    except OSError:  # none yet, or unreadable: hints start from the first
         return {}
     except ValidationError:
-        moved = set_aside(path)
+        try:
+            moved = set_aside(path)
+        except OSError:
+            return {}
         if moved is not None:
             store.warn(
                 f"warning: {shown(path)} was set aside as {moved.name} (it is not a file this "
