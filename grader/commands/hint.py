@@ -141,4 +141,4 @@ def _changed_since(folder: Path, timestamp: str) -> bool:
     """Whether a file of `folder` was saved after `timestamp` (ISO 8601)."""
     since = datetime.fromisoformat(timestamp).timestamp()
     files = read_files(folder)
-    return any((folder / name).stat().st_mtime > since for name in files)
+    return any((folder / name).lstat().st_mtime > since for name in files)
