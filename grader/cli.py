@@ -24,6 +24,7 @@ from typing import NoReturn
 from rich.console import Console
 
 from grader.commands import COMMANDS, DEFAULT, UsageError
+from grader.launcher import shell
 from grader.manifest import ManifestError, SelectionError
 
 EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 3, 130
@@ -59,7 +60,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m grader",
-        description="FastAPI Kata's grader; each command is a nox session: nox -s NAME -- ARGS",
+        description="FastAPI Kata's grader; each command is also a session of the noxfile: "
+        + shell("NAME", "ARGS"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:

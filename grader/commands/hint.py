@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.engine import Engine, default_jobs
+from grader.launcher import shell
 from grader.manifest import Exercise, Task, load_track
 from grader.progress import ExerciseProgress, Store, record_grading, shown, target_key
 from grader.snapshots import read_files
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if known.last_status == "passed":
         console.print(
             f"{exercise.number:02d} {exercise.title} passes: no hint needed. "
-            f"See the reference solution with `nox -s compare -- {exercise.number:02d}`."
+            f"See the reference solution with `{shell('compare', f'{exercise.number:02d}')}`."
         )
         return 0
     # No spec ran (the app did not load, say): the first task is where to start.
@@ -103,8 +104,8 @@ def _print(
     if count < len(task.hints):
         console.print(
             Text(
-                f"Still stuck? `nox -s hint -- {exercise.number:02d}` again for a more specific "
-                "one.",
+                f"Still stuck? `{shell('hint', f'{exercise.number:02d}')}` again for a more "
+                "specific one.",
                 style="dim",
             )
         )
@@ -112,7 +113,7 @@ def _print(
         console.print(
             Text(
                 "That is every hint for this task. Once the exercise passes, "
-                f"`nox -s compare -- {exercise.number:02d}` shows the reference solution.",
+                f"`{shell('compare', f'{exercise.number:02d}')}` shows the reference solution.",
                 style="dim",
             )
         )

@@ -27,6 +27,7 @@ from grader import ROOT
 from grader.commands.grade import add_grading_options, engine_for
 from grader.commands.listing import next_exercise
 from grader.engine import Engine
+from grader.launcher import shell
 from grader.manifest import Exercise, Track, load_track
 from grader.progress import Store, record_grading, shown, target_key
 from grader.results import ExerciseResult, ExerciseStatus
@@ -121,8 +122,8 @@ def _loop(
         console.print(Text(f"\nWatching {shown(folder)} ({how}).", style="dim"))
         console.print(
             Text(
-                f"Save a file to grade it again · stuck? nox -s hint -- {exercise.number:02d} · "
-                "Ctrl-C to quit",
+                f"Save a file to grade it again · stuck? "
+                f"{shell('hint', f'{exercise.number:02d}')} · Ctrl-C to quit",
                 style="dim",
             )
         )
