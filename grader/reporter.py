@@ -8,6 +8,7 @@ order, and each failure becomes a short message for the learner, never the spec'
 from __future__ import annotations
 
 import faulthandler
+import re
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -108,7 +109,10 @@ class Reporter:
         error = excinfo.value
         if item.nodeid not in self.failures:  # the first failure explains the spec
             status = SpecStatus.FAILED if call.when == "call" else SpecStatus.ERROR
-            self.failures[item.nodeid] = (status, self._clean(self._message(error)))
+            message = self._message(error)
+            if status is SpecStatus.FAILED:
+                message = explain_control(str(_describe(item)["description"]), message)
+            self.failures[item.nodeid] = (status, self._clean(message))
             # Every spec imports the app and starts it in its setup: a failure there would meet
             # every spec again, so say it once, and stop. (A spec may start a second app with
             # other settings in its body; that failure is the spec's alone.)
@@ -177,6 +181,34 @@ def _describe(item: pytest.Item) -> dict[str, object]:
         "task": int(marker.args[0]) if marker and marker.args else 0,
         "rules": list(dict.fromkeys(rules)),
     }
+
+
+#: A failed expectation of a success: `GET /books/12 → expected 200, got 404`.
+_EXPECTED_SUCCESS = re.compile(r"→ expected 2\d\d\b")
+_STATUS = re.compile(r"\b[2-5]\d\d\b")
+#: Specs whose point includes a success: a failed success is what they are about.
+_ABOUT_SUCCESS = re.compile(r"\b(succeeds?|accepts?|allowed)\b", re.IGNORECASE)
+
+
+def explain_control(description: str, message: str) -> str:
+    """Say so when the failure is that of a guard spec's control request.
+
+    A guard spec ("answers 404 for an id that does not exist") first makes a request that must
+    succeed (the id before it exists), so that the answer it is about means something. When that
+    control fails, its bare message (`expected 200, got 404`) reads as a contradiction of the
+    spec's own line; it is the control that failed, and the message says so.
+    """
+    codes = {int(code) for code in _STATUS.findall(description)}
+    guarded = sorted(code for code in codes if code >= 400)
+    if not guarded or any(code < 300 for code in codes) or _ABOUT_SUCCESS.search(description):
+        return message
+    if not _EXPECTED_SUCCESS.search(message):
+        return message
+    point = " or ".join(str(code) for code in guarded)
+    return (
+        f"control request failed: {message} (this spec checks the {point} only once a request "
+        "that must succeed does)"
+    )
 
 
 def _assertion_message(error: AssertionError) -> str:
