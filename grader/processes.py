@@ -45,8 +45,9 @@ class Process:
                 self.popen.kill()
             except OSError:
                 pass
-        elif self.pid is not None and self.ending is None:
-            containment.end(self.pid, keep)
+        elif self.pid is not None:
+            # Once it has ended, what it started was left to the grader: end that still.
+            containment.end(self.pid if self.ending is None else None, keep)
 
     def ask_for_stacks(self) -> bool:
         """Ask the process to write every thread's stack to its events pipe (POSIX)."""

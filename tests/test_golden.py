@@ -13,12 +13,13 @@ import json
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cases import build, read_case
-from conftest import ROOT, Graded, copy_tree, run_grader, snapshot
+from conftest import ROOT, TAG, Graded, copy_tree, run_grader, snapshot, tagged
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(case for case in GOLDEN.iterdir() if case.is_dir())
@@ -62,9 +63,10 @@ def test_golden(case: Path, tmp_path: Path) -> None:
     args = spec.get("args", [])
     scratch = tmp_path / "scratch"
     scratch.mkdir()
+    tag = uuid.uuid4().hex
     graded = run_grader(
         "grade", "--target", str(target), *args, json_out=tmp_path / "r.json",
-        env={"TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)},
+        env={"TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch), TAG: tag},
     )  # fmt: skip
     actual = normalise(graded)
     expected_file = case / "expected.json"
@@ -73,6 +75,10 @@ def test_golden(case: Path, tmp_path: Path) -> None:
     assert actual == json.loads(expected_file.read_text(encoding="utf-8"))
     assert snapshot(target) == before, "grading wrote into the target"
     assert not list(scratch.iterdir()), "grading left temporary files behind"
+    if Path("/proc/self/environ").exists():
+        assert tagged(tag) == [], "grading left processes running"
+    # Colour is off (NO_COLOR): any escape byte would be the app's, acting on the terminal.
+    assert "\x1b" not in graded.stdout + graded.stderr, "the app's escape sequences got through"
 
 
 def test_one_exercise_hanging_and_another_exiting_leave_the_rest_graded(tmp_path: Path) -> None:
