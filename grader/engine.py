@@ -39,6 +39,8 @@ EXERCISE_OUTPUT_LIMIT = 4_000
 CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
 #: The longest the grader waits without looking at its grading processes' time and memory.
 WAKE_EVERY = 0.25
+#: How often the memory of each grading's processes is added up (a look at every process).
+MEASURE_EVERY = 0.5
 #: How long a grading process that said it is done may take to end before it is ended.
 DONE_GRACE = 1.0
 #: How long to wait for a hung grading process's stack dump before stopping it.
@@ -307,7 +309,11 @@ class Engine:
             self._deliver(self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)))
             now = time.perf_counter()
             table = None
-            if self.limits.memory_mb and containment.LINUX and now - self._measured >= WAKE_EVERY:
+            if (
+                self.limits.memory_mb
+                and containment.LINUX
+                and now - self._measured >= MEASURE_EVERY
+            ):
                 table, self._measured = containment.Table(), now
             for run in list(active):
                 self._check(run, now, table)
