@@ -438,12 +438,10 @@ class Engine:
         assert process is not None and run.copy is not None
         if process.ask_for_stacks():
             deadline = time.perf_counter() + DUMP_WAIT
-            # The dump comes in one burst: wait for its start, then for a pause after it.
-            while time.perf_counter() < deadline:
-                arrived = self.pipes.wait(0.05 if run.dump else 0.1)
-                self._deliver(arrived)
-                if run.dump and not any(owner is process for owner, _, _ in arrived):
-                    break
+            # Python code answers the second request: it cannot while a C call holds the
+            # interpreter, and then the threads' stacks are all there is.
+            while time.perf_counter() < deadline and events.END_OF_STACKS.encode() not in run.dump:
+                self._deliver(self.pipes.wait(0.05))
         dump = (run.dump + run.pending).decode("utf-8", "replace")
         return stuck_at(dump, run.copy)
 

@@ -14,6 +14,8 @@ from typing import Any
 
 #: Phases the grader treats as fatal when they hang or crash: every spec needs them.
 IMPORT, STARTUP, RUN = "import", "startup", "run"
+#: The line that ends the stacks a grading process writes when the grader asks for them.
+END_OF_STACKS = "-- end of stacks --"
 
 _fd: int | None = None
 #: The process that opened the channel: a process the app forks never speaks on it.

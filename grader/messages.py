@@ -97,14 +97,24 @@ _DUMPED_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in ')
 
 
 def stuck_at(dump: str, folder: Path) -> str | None:
-    """`main.py, line 12`: where in `folder` a stack dump (every thread, most recent call first)
-    shows a thread running, or None if no thread is in the learner's code."""
+    """`main.py, line 12`: where in `folder` a stack dump shows the app stuck, or None.
+
+    The dump holds every thread's stack, most recent call first (a thread running the learner's
+    code is stuck there), then the coroutines waiting in the learner's code, innermost first (an
+    `await` that never ends)."""
     prefix = str(folder.resolve()) + os.sep
+    running: list[str] = []
+    waiting: list[str] = []
+    section = running
     for line in dump.splitlines():
+        if line.startswith("Coroutines waiting"):
+            section = waiting
+        elif line.startswith(("Thread 0x", "Current thread 0x")):
+            section = running
         found = _DUMPED_FRAME.match(line)
         if found is None:
             continue
         path = os.path.abspath(found["file"])
         if path.startswith(prefix):
-            return f"{Path(path[len(prefix) :]).as_posix()}, line {found['line']}"
-    return None
+            section.append(f"{Path(path[len(prefix) :]).as_posix()}, line {found['line']}")
+    return next(iter(running + waiting), None)

@@ -50,11 +50,13 @@ class Process:
             containment.end(self.pid if self.ending is None else None, keep)
 
     def ask_for_stacks(self) -> bool:
-        """Ask the process to write every thread's stack to its events pipe (POSIX)."""
-        if self.pid is None or not hasattr(signal, "SIGUSR1") or self.ending is not None:
+        """Ask the process to write every thread's stack, then its waiting coroutines, to its
+        events pipe (POSIX)."""
+        if self.pid is None or not hasattr(signal, "SIGUSR2") or self.ending is not None:
             return False
         try:
             os.kill(self.pid, signal.SIGUSR1)
+            os.kill(self.pid, signal.SIGUSR2)
         except OSError:
             return False
         return True

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import io
 import os
 import signal
 import sys
 import tempfile
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 from grader import ROOT, SPECS_DIR, containment, events
@@ -90,9 +93,17 @@ def run(job: Job, channel: int) -> int:
     for variable in ("TMPDIR", "TEMP", "TMP"):
         os.environ[variable] = str(job.temporary)
     tempfile.tempdir = str(job.temporary)
-    # Where a spec hangs: the grader asks for every thread's stack before stopping it.
-    if hasattr(signal, "SIGUSR1"):
+    # Where a spec hangs: the grader asks for every thread's stack (SIGUSR1, answered even while
+    # Python code holds the interpreter) and for the coroutines waiting in the learner's code
+    # (SIGUSR2) before stopping it.
+    if hasattr(signal, "SIGUSR1") and hasattr(signal, "SIGUSR2"):
         faulthandler.register(signal.SIGUSR1, file=channel, all_threads=True)
+        folder = str((job.target / job.name).resolve()) + os.sep
+
+        def dump_coroutines(signum: int, frame: FrameType | None) -> None:
+            _dump_coroutines(channel, folder)
+
+        signal.signal(signal.SIGUSR2, dump_coroutines)
         dump_after = None
     else:
         dump_after = max(job.spec_timeout - 0.5, job.spec_timeout * 0.8)
@@ -121,6 +132,44 @@ def run(job: Job, channel: int) -> int:
     code = pytest.main(args, plugins=[reporter])
     events.emit("done", code=int(code))
     return int(code)
+
+
+def _dump_coroutines(channel: int, folder: str) -> None:
+    """Write where each coroutine of the learner's code waits, innermost first, in the form of
+    faulthandler's dumps, then `events.END_OF_STACKS`."""
+    waiting: dict[int, tuple[object, FrameType]] = {}
+    for thing in gc.get_objects():
+        frame, awaited = _suspension(thing)
+        # At an `await`, not at a `yield`: a dependency paused at its yield is not stuck.
+        if (
+            frame is not None
+            and awaited is not None
+            and frame.f_code.co_filename.startswith(folder)
+        ):
+            waiting[id(thing)] = (awaited, frame)
+    outer = {id(awaited) for awaited, _ in waiting.values()}
+    ordered = sorted(waiting.items(), key=lambda item: item[0] in outer)
+    lines = ["Coroutines waiting in the learner's code (innermost first):"]
+    for _, (_, frame) in ordered:
+        code = frame.f_code
+        lines.append(f'  File "{code.co_filename}", line {frame.f_lineno} in {code.co_name}')
+    lines.append(events.END_OF_STACKS)
+    try:
+        os.write(channel, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def _suspension(thing: object) -> tuple[FrameType | None, object | None]:
+    """A suspended coroutine's (or generator's) frame, and what it awaits (None at a yield)."""
+    if isinstance(thing, types.CoroutineType):
+        return (None, None) if thing.cr_running else (thing.cr_frame, thing.cr_await)
+    if isinstance(thing, types.AsyncGeneratorType):
+        # `ag_running` stays true while it waits inside an `await`: what it awaits tells.
+        return thing.ag_frame, thing.ag_await
+    if isinstance(thing, types.GeneratorType):
+        return (None, None) if thing.gi_running else (thing.gi_frame, thing.gi_yieldfrom)
+    return None, None
 
 
 def forked(job: Job, channel: int, output: int) -> NoReturn:
