@@ -267,6 +267,8 @@ def _owner_alive(folder: Path) -> bool:
             return False
     if pid == os.getpid():
         return True
+    if os.name != "posix":
+        return _windows_process_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -274,3 +276,21 @@ def _owner_alive(folder: Path) -> bool:
     except PermissionError:
         return True
     return not LINUX or start_time(pid) == started
+
+
+def _windows_process_alive(pid: int) -> bool:
+    """Whether process `pid` runs, asked without touching it (`os.kill` would end it here)."""
+    try:
+        kernel32 = getattr(ctypes, "WinDLL")("kernel32")  # noqa: B009 - Windows only
+    except (AttributeError, OSError):
+        return True
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return bool(code.value == 259)  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
