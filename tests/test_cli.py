@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cases import build, read_case
 from conftest import ROOT, Graded, copy_tree, run_grader
 
 from grader.launcher import shell
@@ -251,3 +252,16 @@ def test_learner_commands_share_one_environment_and_become_the_grader() -> None:
         func = sessions[name]
         assert func.venv_backend == "none", name
         assert "learner(session" in inspect.getsource(func), name
+
+
+@pytest.mark.parametrize("shown", [[], ["-q"]], ids=["detail", "quiet"])
+def test_escape_sequences_from_the_app_never_reach_the_terminal(
+    tmp_path: Path, shown: list[str]
+) -> None:
+    case = read_case(ROOT / "tests" / "golden" / "terminal_escapes" / "case.toml")
+    build(case["base"], "01_first_routes", case["replace"], tmp_path)
+    graded = run_grader("grade", "01", "--target", str(tmp_path), *shown)
+    assert graded.code == 1
+    assert "^[" in graded.stdout, "the app's escape sequences should be shown, made visible"
+    for control in ("\x1b", "\x07", "\x9b", "\r", "\u202e"):
+        assert control not in graded.stdout + graded.stderr, repr(control)
