@@ -12,7 +12,7 @@ process id and start time); the grading process is named `kata-TOKEN` (a name it
 and carries `KATA_GRADING=TOKEN` in its environment (which the programs it runs inherit). The next
 grader ends the processes marked with the token of a folder whose owner is gone, then removes it.
 
-Elsewhere (macOS, Windows) a grading process is stopped with its process group, as before.
+Elsewhere a grading process is stopped with its process group (macOS), or alone (Windows).
 """
 
 from __future__ import annotations
