@@ -25,7 +25,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 LINUX = sys.platform.startswith("linux")
@@ -176,8 +176,14 @@ def end(root: int | None, keep: Iterable[int] = ()) -> None:
     if not LINUX:
         return
     keep = set(keep)
+    _end_all(lambda table: table.grading(root, keep), spare=root)
+
+
+def _end_all(find: Callable[[Table], list[int]], spare: int | None = None) -> None:
+    """Freeze, then kill, the processes `find` picks, round after round until none is left;
+    reap those left to this process, but `spare` (its owner reaps it)."""
     for _ in range(_ROUNDS):
-        pids = Table().grading(root, keep)
+        pids = find(Table())
         if not pids:
             break
         for pid in pids:
@@ -185,7 +191,7 @@ def end(root: int | None, keep: Iterable[int] = ()) -> None:
         for pid in pids:
             _signal(pid, signal.SIGKILL)
         time.sleep(0.001)
-        _reap(pid for pid in pids if pid != root)  # the grading process is its owner's to reap
+        _reap(pid for pid in pids if pid != spare)
 
 
 def _signal_group(root: int) -> None:
@@ -240,16 +246,7 @@ def clean_leftovers(where: Path | None = None) -> list[Path]:
     stale = [path for path in candidates if path.is_dir() and not _owner_alive(path)]
     if stale and LINUX:
         tokens = {path.name[len(PREFIX) :] for path in stale}
-        for _ in range(_ROUNDS):
-            pids = Table().marked(tokens)
-            if not pids:
-                break
-            for pid in pids:
-                _signal(pid, signal.SIGSTOP)
-            for pid in pids:
-                _signal(pid, signal.SIGKILL)
-            time.sleep(0.001)
-            _reap(pids)
+        _end_all(lambda table: table.marked(tokens))
     for path in stale:
         remove_workspace(path)
     return stale

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_tree
+from test_learner_commands import git
 
 from grader.cli import main
 from grader.snapshots import Backups, Link, read_files, replace_files
@@ -48,15 +49,6 @@ def test_links_are_read_and_written_as_links(linked: Path, tmp_path: Path) -> No
     copy = tmp_path / "copy"
     replace_files(copy, files)
     assert (copy / "secret.txt").is_symlink() and read_files(copy) == files
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=kata", "-c", "user.email=kata@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_reset_backs_up_links_as_links_and_restore_brings_them_back(

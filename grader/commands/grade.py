@@ -179,23 +179,21 @@ def _seconds(value: str) -> float:
 
 
 def _megabytes(value: str) -> int:
-    try:
-        megabytes = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of MiB") from None
-    if megabytes < 0:
-        raise argparse.ArgumentTypeError(f"{value!r}: memory is 0 (no limit) or more MiB")
-    return megabytes
+    return _whole(value, 0, "MiB", "memory is 0 (no limit) or more MiB")
 
 
 def _count(value: str) -> int:
+    return _whole(value, 1, "processes", "at least 1 process grades at a time")
+
+
+def _whole(value: str, least: int, unit: str, rule: str) -> int:
     try:
-        count = int(value)
+        number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: at least 1 process grades at a time")
-    return count
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of {unit}") from None
+    if number < least:
+        raise argparse.ArgumentTypeError(f"{value!r}: {rule}")
+    return number
 
 
 def _percent(value: str) -> float:
