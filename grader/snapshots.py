@@ -113,13 +113,16 @@ def write_file(folder: Path, relative: str, content: bytes) -> None:
 
 
 def replace_files(folder: Path, files: Files) -> None:
-    """Make `folder` hold exactly `files` (junk aside); each file is replaced whole."""
+    """Make `folder` hold exactly `files` (junk aside); each file that differs is replaced
+    whole, and a file that already holds its content is left alone."""
     folder.mkdir(parents=True, exist_ok=True)
-    for relative in read_files(folder):
+    held = read_files(folder)
+    for relative in held:
         if relative not in files:
             (folder / relative).unlink()
     for relative, content in files.items():
-        write_file(folder, relative, content)
+        if held.get(relative) != content:
+            write_file(folder, relative, content)
     for here, _, _ in os.walk(folder, topdown=False, followlinks=False):  # deepest first
         path = Path(here)
         if path != folder and not any(path.iterdir()):

@@ -30,7 +30,16 @@ PLUGINS = ("pytest_asyncio.plugin",)
 #: The real `os._exit`: `run` puts one in its place that the learner's app cannot end it with.
 _EXIT_NOW = os._exit
 #: pytest's own plugins the grader does without: each either writes files or costs time.
-BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
+BLOCKED = (
+    "cacheprovider",
+    "logging",
+    "junitxml",
+    "pastebin",
+    "doctest",
+    "terminal",
+    "stepwise",
+    "unraisableexception",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Job:
     fail_fast: bool = False
     #: The time limit per spec, where the grader cannot ask for a stack dump (no SIGUSR1).
     spec_timeout: float = 10.0
+    #: Load pytest and the specs, then wait for the grader's word before running them.
+    hold: bool = False
 
     @property
     def temporary(self) -> Path:
@@ -70,14 +81,25 @@ class Job:
             *(f"--deselect={spec}" for spec in self.deselect),
             *(f"--file={file}" for file in self.files),
             *(["--fail-fast"] if self.fail_fast else []),
+            *(["--hold"] if self.hold else []),
         ]
 
 
-def run(job: Job, channel: int) -> int:
-    """Run the job's specs against the learner's app; return pytest's exit code."""
+def run(job: Job, channel: int, go: int | None = None) -> int:
+    """Run the job's specs against the learner's app, writing events and stack dumps to
+    `channel`; return pytest's exit code. With `go`, wait for a byte on it once the specs are
+    loaded (none: the grader gave up; run nothing)."""
     import pytest
 
-    from grader.reporter import AppExit, Reporter
+    from grader.reporter import AppExit, Hold, Reporter
+
+    if go is not None:
+        from grader.engine import preload
+
+        preload(extras=True)  # held, it has time to import now what apps import
+    # What is imported by now lives as long as the process: the collector need not look at it
+    # again (in a forked process, that is the whole of the grader, imported once).
+    gc.freeze()
 
     grading = os.getpid()
 
@@ -128,8 +150,12 @@ def run(job: Job, channel: int) -> int:
         *(f"--deselect={spec}" for spec in job.deselect),
         *(["--exitfirst"] if job.fail_fast else []),
     ]
-    reporter = Reporter(job.target / job.name, paths, channel=channel, dump_after=dump_after)
-    code = pytest.main(args, plugins=[reporter])
+    plugins: list[object] = [
+        Reporter(job.target / job.name, paths, channel=channel, dump_after=dump_after)
+    ]
+    if go is not None:
+        plugins.append(Hold(go))
+    code = pytest.main(args, plugins=plugins)
     events.emit("done", code=int(code))
     return int(code)
 
@@ -172,7 +198,7 @@ def _suspension(thing: object) -> tuple[FrameType | None, object | None]:
     return None, None
 
 
-def forked(job: Job, channel: int, output: int) -> NoReturn:
+def forked(job: Job, channel: int, output: int, go: int | None = None) -> NoReturn:
     """The body of a forked grading process: never returns into the grader's own code."""
     code = 70
     try:
@@ -184,7 +210,7 @@ def forked(job: Job, channel: int, output: int) -> NoReturn:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _redirect_output(output)
         events.open_channel(channel)
-        code = run(job, channel)
+        code = run(job, channel, go)
     except BaseException:  # noqa: BLE001 - whatever happened, this process must end here
         code = 70
     finally:
@@ -232,8 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
     parser.add_argument("--fail-fast", action="store_true")
+    parser.add_argument("--hold", action="store_true")
     args = parser.parse_args(argv)
     containment.enter(args.token)
+    go = os.dup(0) if args.hold else None  # the word to go comes on standard input
     channel = os.dup(1)
     _redirect_output(os.dup(2))
     events.open_channel(channel)
@@ -246,8 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         files=tuple(args.file),
         fail_fast=args.fail_fast,
         spec_timeout=args.spec_timeout,
+        hold=args.hold,
     )
-    return run(job, channel)
+    return run(job, channel, go)
 
 
 if __name__ == "__main__":

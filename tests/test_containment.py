@@ -25,6 +25,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 EXERCISE = "01_first_routes"
+#: `watch`'s screen once a grading is shown: the heading's count of specs, then the keys.
+SCORECARD = re.compile(rb"specs \xc2\xb7 .*q quit", re.S)
 #: The solution, which at every import starts a process in a session of its own and says it
 #: is running, and whose GET /users/me hangs.
 HANGS = [
@@ -151,18 +153,19 @@ def test_watch_grades_again_only_on_the_learners_saves(tmp_path: Path) -> None:
     ]
     target = tmp_path / "exercises"
     folder = build("exercises", EXERCISE, edits, target)
-    env = {**os.environ, "KATA_HOME": str(tmp_path / "kata"), "NO_COLOR": "1", "COLUMNS": "120"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env |= {"KATA_HOME": str(tmp_path / "kata"), "NO_COLOR": "1"}
     command = [sys.executable, "-m", "grader", "watch", "01", "--target", str(target)]
     terminal = Terminal(command, env=env, cwd=ROOT)
     try:
-        terminal.wait_for(re.compile(rb"Save a file to grade it again"), timeout=60)
+        terminal.wait_for(SCORECARD, timeout=60)
         # Long enough for several gradings, were the app's writes taken for saves.
-        terminal.read_until(re.compile(rb"(grading 01_first_routes.*){2}", re.S), timeout=4)
-        assert terminal.output.count(b"grading 01_first_routes") == 1, terminal.screen()
+        terminal.read_until(re.compile(rb"(Grading 01_first_routes.*){2}", re.S), timeout=4)
+        assert terminal.output.count(b"Grading 01_first_routes") == 1, terminal.screen()
         assert not (folder / "app.log").exists()
         start = len(terminal.output)
         main = folder / "main.py"
         main.write_text(main.read_text() + "\n# a save\n")
-        terminal.wait_for(re.compile(rb"grading 01_first_routes"), start=start)
+        terminal.wait_for(re.compile(rb"Grading 01_first_routes"), start=start)
     finally:
         terminal.close()
