@@ -107,8 +107,9 @@ def test_a_stopped_grading_leaves_nothing_behind(tmp_path: Path, name: str) -> N
     took = time.monotonic() - sent
     assert grader.returncode == 128 + signum, err
     assert "Traceback" not in err.decode()
-    # The issue asks for a second; this bound only catches a grader that waits for its specs.
-    assert took < 15, f"stopping took {took:.1f} s"
+    # The issue asks for a second, and a quiet machine takes less; a busy one can take several.
+    # The bound is there to catch a grader that waits for its hung spec (120 s here) instead.
+    assert took < 30, f"stopping took {took:.1f} s"
     assert none_left(tag) == [], "processes of the grading were left running"
     assert list(scratch.iterdir()) == [], "temporary folders were left behind"
     said: list[str] = []
