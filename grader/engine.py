@@ -317,9 +317,9 @@ class Engine:
             if not (self.target / exercise.name).is_dir():
                 continue
             plan = self._plan(self.target, exercise, shares)
+            self._ready[(self.target, exercise.name)] = plan  # first, as in `_loop`: `discard`
             for run in plan:
                 self._spawn(run, hold=True)
-            self._ready[(self.target, exercise.name)] = plan
 
     def tidy(self) -> None:
         """Remove the temporary folders of the grading processes that ended."""
@@ -389,10 +389,10 @@ class Engine:
         while waiting or active:
             while waiting and len(active) < self.jobs:
                 run = waiting.pop(0)
+                active.append(run)  # first: if this is interrupted, `stop` finds its process
                 self._begin(run)
-                if not run.finished:
-                    active.append(run)
-                else:
+                if run.finished:
+                    active.remove(run)
                     self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
@@ -522,9 +522,10 @@ class Engine:
             spec_timeout=self.limits.spec,
             hold=hold,
         )
-        run.process = processes.start(job, fork=self.fork)
-        if not hold:  # a held process's pipes are watched once it is told to go
-            self.pipes.watch(run.process)
+        with processes.signals_held():  # a Ctrl-C now stops it with the rest, once it is known
+            run.process = processes.start(job, fork=self.fork)
+            if not hold:  # a held process's pipes are watched once it is told to go
+                self.pipes.watch(run.process)
 
     def _deadline(self, run: _Run) -> float:
         ends = run.started + self.limits.exercise

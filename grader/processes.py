@@ -14,10 +14,12 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from grader import containment
-from grader.worker import Job
+from grader.worker import STOPPING, Job
 
 #: Bytes read from a pipe at a time.
 CHUNK = 65536
@@ -131,8 +133,24 @@ def _describe(code: int) -> str:
 
 
 def start(job: Job, *, fork: bool) -> Process:
-    """Start a grading process for `job`."""
+    """Start a grading process for `job` (see `signals_held`)."""
     return _fork(job) if fork else _spawn(job)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold back the signals that stop the grader while a grading process starts and is put
+    where the grader stops it from: one arriving in the middle of a fork would interrupt Python's
+    fork handlers (`os.register_at_fork`), which print it and carry on, and Ctrl-C would be lost.
+    A forked grading process lets them through again once it has handlers of its own."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _fork(job: Job) -> Process:

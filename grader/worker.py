@@ -27,6 +27,10 @@ from grader import ROOT, SPECS_DIR, containment, events
 
 #: Plugins the specs need; nothing installed in the environment is loaded behind their back.
 PLUGINS = ("pytest_asyncio.plugin",)
+#: The signals that stop the grader (Ctrl-C, SIGTERM, a closed terminal), and a grading process.
+STOPPING = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 #: The real `os._exit`: `run` puts one in its place that the learner's app cannot end it with.
 _EXIT_NOW = os._exit
 #: pytest's own plugins the grader does without: each either writes files or costs time.
@@ -208,6 +212,7 @@ def forked(job: Job, channel: int, output: int, go: int | None = None) -> NoRetu
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _let_signals_through()  # held back while the grader forked (`processes.signals_held`)
         _redirect_output(output)
         events.open_channel(channel)
         code = run(job, channel, go)
@@ -226,6 +231,11 @@ def _exit(code: int) -> NoReturn:
         except Exception:  # noqa: BLE001
             pass
     _EXIT_NOW(code)
+
+
+def _let_signals_through() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
 
 
 def _redirect_output(fd: int) -> None:
@@ -261,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hold", action="store_true")
     args = parser.parse_args(argv)
     containment.enter(args.token)
+    _let_signals_through()  # a mask outlives exec: the grader's held them back as it started this
     go = os.dup(0) if args.hold else None  # the word to go comes on standard input
     channel = os.dup(1)
     _redirect_output(os.dup(2))

@@ -17,8 +17,12 @@ import pytest
 from cases import build
 from conftest import ROOT, TAG, copy_tree, tagged
 
+from grader import processes
+from grader.engine import Engine
+from grader.manifest import load_track
 from grader.progress import Store
 from grader.results import ExerciseResult, RunResult, SpecResult, SpecStatus
+from grader.worker import Job
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="finds leftover processes through /proc"
@@ -116,6 +120,41 @@ def test_a_stopped_grading_leaves_nothing_behind(tmp_path: Path, name: str) -> N
     gradings = Store(home, warn=said.append).gradings()
     assert len(gradings) == 1 and said == [], said
     assert not [path for path in home.iterdir() if ".corrupt-" in path.name or ".tmp" in path.name]
+
+
+#: Armed by a test: the next fork of this process is followed at once by Ctrl-C.
+_CTRL_C_AFTER_NEXT_FORK: list[bool] = []
+
+
+def _ctrl_c_if_armed() -> None:
+    if _CTRL_C_AFTER_NEXT_FORK:
+        _CTRL_C_AFTER_NEXT_FORK.clear()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+os.register_at_fork(after_in_parent=_ctrl_c_if_armed)
+
+
+def test_ctrl_c_in_the_middle_of_a_fork_stops_the_grading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing in Python's fork handlers, as it can when a grading process starts, is
+    neither printed there and lost nor leaves the new process running."""
+    copy_tree(ROOT / "solutions" / EXERCISE, tmp_path / EXERCISE)
+    started: list[processes.Process] = []
+    start = processes.start
+
+    def start_and_keep(job: Job, *, fork: bool) -> processes.Process:
+        started.append(start(job, fork=fork))
+        return started[-1]
+
+    monkeypatch.setattr(processes, "start", start_and_keep)
+    engine = Engine(tmp_path, jobs=2, fork=True)
+    _CTRL_C_AFTER_NEXT_FORK.append(True)
+    with pytest.raises(KeyboardInterrupt):
+        engine.grade(load_track().select(["01"]))
+    assert len(started) == 1, "the grading went on after Ctrl-C"
+    assert not Path(f"/proc/{started[0].pid}").exists(), "its grading process was left running"
 
 
 def test_what_a_killed_grader_left_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
