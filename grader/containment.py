@@ -82,6 +82,10 @@ class Table:
         self.pages: dict[int, int] = {}
         self.names: dict[int, str] = {}
         self.children: dict[int, list[int]] = {}
+        #: Processes that ended and were not reaped yet. One still shows children: a process
+        #: whose threads are still ending (its first one is a zombie already) hands its
+        #: children to its parent only once the last thread is gone.
+        self.zombies: set[int] = set()
         if not LINUX:
             return
         for name in os.listdir("/proc"):
@@ -89,23 +93,27 @@ class Table:
                 continue
             pid = int(name)
             command, stat = _stat(pid)
-            if stat is None or stat[0] == "Z":  # a zombie holds nothing and runs nothing
+            if stat is None:
+                continue
+            self.parent[pid] = int(stat[1])
+            self.children.setdefault(int(stat[1]), []).append(pid)
+            if stat[0] == "Z":  # holds nothing and runs nothing
+                self.zombies.add(pid)
                 continue
             self.names[pid] = command
-            self.parent[pid] = int(stat[1])
             self.started[pid] = int(stat[19])
             self.pages[pid] = int(stat[21])
-            self.children.setdefault(int(stat[1]), []).append(pid)
 
     def tree(self, root: int) -> list[int]:
-        """`root` and all its live descendants, parents before children."""
+        """The live processes among `root` and all its descendants, parents before children
+        (descendants of a zombie included)."""
         if root not in self.parent:
             return []
         found, index = [root], 0
         while index < len(found):
             found.extend(self.children.get(found[index], ()))
             index += 1
-        return found
+        return [pid for pid in found if pid not in self.zombies]
 
     def grading(self, root: int | None, keep: Iterable[int] = ()) -> list[int]:
         """The processes of a grading: the tree under its grading process, and what grading
