@@ -29,7 +29,6 @@ PENDING = {
     "06_pagination",
     "07_jwt_auth",
     "09_file_upload",
-    "10_rate_limiting",
 }
 
 
