@@ -18,7 +18,6 @@ PENDING = {
     "05_crud",
     "06_pagination",
     "07_jwt_auth",
-    "09_file_upload",
 }
 EXERCISES = [
     pytest.param(

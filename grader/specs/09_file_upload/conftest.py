@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
+import tempfile
+import threading
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -19,13 +22,22 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+from grader.kit import SpecClient, body_excerpt, call, client_for, expect_object, fail
 
 if TYPE_CHECKING:
     from grader.specs.conftest import World
 
 #: `MAX_UPLOAD_BYTES` while grading: small, so that specs stay fast.
 LIMIT = 1024
+
+#: `MAX_UPLOAD_BYTES` in the specs of large files (`@pytest.mark.large`).
+LARGE_LIMIT = 4 * 1024 * 1024
+
+#: The size of a large file: several chunks of any sensible size.
+LARGE = 3 * 1024 * 1024
+
+#: The most a single read from the upload may return (the README's grading interface).
+MOST_PER_READ = 1024 * 1024
 
 #: The multipart boundary of every upload a spec sends.
 BOUNDARY = "kata-9f1c2e7a4b"
@@ -49,6 +61,15 @@ Strays = Callable[[], list[str]]
 #: `download_name(response)`: the filename a browser would save the download as; fails unless the
 #: response has exactly one well-formed `Content-Disposition: attachment` header.
 DownloadName = Callable[[httpx.Response], str]
+
+#: `reads`: the number of bytes each read from an upload's file object returned, in order.
+Reads = list[int]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"large: the spec's app is started with MAX_UPLOAD_BYTES={LARGE_LIMIT}"
+    )
 
 
 def _png() -> bytes:
@@ -88,23 +109,34 @@ SAMPLES: dict[str, bytes] = {
 }
 
 
-def multipart_body(filename: str, content: bytes, content_type: str | None) -> bytes:
-    """A multipart/form-data body with one file part named `file`, written byte by byte."""
+def multipart_body(
+    filename: str,
+    content: bytes,
+    content_type: str | None,
+    fields: dict[str, str] | None = None,
+) -> bytes:
+    """A multipart/form-data body with one file part named `file` (after any other `fields`),
+    written byte by byte."""
+    body = b""
+    for name, value in (fields or {}).items():
+        body += (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        ).encode()
     quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
     head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
     if content_type is not None:
         head += f"Content-Type: {content_type}\r\n"
-    return head.encode() + b"\r\n" + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body + head.encode() + b"\r\n" + content + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 @pytest.fixture
-def app_env(world: World) -> dict[str, str]:
-    return {"STORAGE_DIR": str(world.root / "storage"), "MAX_UPLOAD_BYTES": str(LIMIT)}
+def app_env(world: World, limit: int) -> dict[str, str]:
+    return {"STORAGE_DIR": str(world.root / "storage"), "MAX_UPLOAD_BYTES": str(limit)}
 
 
 @pytest.fixture
-def limit() -> int:
-    return LIMIT
+def limit(request: pytest.FixtureRequest) -> int:
+    return LARGE_LIMIT if request.node.get_closest_marker("large") else LIMIT
 
 
 @pytest.fixture
@@ -125,23 +157,31 @@ def upload(client: SpecClient) -> Upload:
         content_type: str | None = "text/plain",
         *,
         chunked: bool = False,
+        content_length: int | None = None,
+        fields: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
         expect: int | None = 201,
     ) -> httpx.Response:
-        body = multipart_body(filename, content, content_type)
+        body = multipart_body(filename, content, content_type, fields)
         headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if content_length is not None:
+            # httpx keeps a Content-Length it is given, so the header can lie about the body.
+            headers["Content-Length"] = str(content_length)
         if chunked:
 
             async def pieces() -> AsyncIterator[bytes]:
                 for start in range(0, len(body), 256):
                     yield body[start : start + 256]
 
-            response = await client.post("/files", content=pieces(), headers=headers)
+            response = await client.post("/files", content=pieces(), headers=headers, params=params)
             if "content-length" in response.request.headers:
                 raise fail("grader error: the chunked upload was sent with a Content-Length")
         else:
-            response = await client.post("/files", content=body, headers=headers)
+            response = await client.post("/files", content=body, headers=headers, params=params)
         if expect is not None and response.status_code != expect:
             framing = ", chunked without Content-Length" if chunked else ""
+            if content_length is not None:
+                framing = f", sent with Content-Length: {content_length}"
             raise fail(
                 f"{call(response)} with {filename!r} ({content_type}, {len(content)} bytes"
                 f"{framing}) → expected {expect}, got {response.status_code}: "
@@ -248,3 +288,59 @@ def _download_name(response: httpx.Response) -> str:
             return re.sub(r"\\(.)", r"\1", name[1:-1])
         return name
     raise fail(f"{call(response)} → Content-Disposition has no filename: {value!r}")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
+    """Watch every read from an upload's file object: Starlette spools each uploaded file into
+    a `SpooledTemporaryFile`, which `UploadFile.read` and `UploadFile.file.read` both read."""
+    sizes: Reads = []
+    lock = threading.Lock()
+    original = tempfile.SpooledTemporaryFile.read
+
+    def read(self: Any, *args: Any) -> Any:
+        data = original(self, *args)
+        with lock:
+            sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "read", read)
+    return sizes
+
+
+#: `pieces`: for each request sent by `piece_client`, how many non-empty body messages the
+#: response arrived in.
+Pieces = list[int]
+
+
+@pytest.fixture
+async def piece_client(
+    running: Any, exercise_dir: Path
+) -> AsyncIterator[tuple[SpecClient, Pieces]]:
+    """A client of the running app that counts the pieces each response body arrives in."""
+    pieces: Pieces = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        async def counted(message: Any) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                pieces[-1] += 1
+            await send(message)
+
+        if scope["type"] == "http":
+            pieces.append(0)
+        await running(scope, receive, counted)
+
+    async with client_for(counting, folder=exercise_dir) as client:
+        yield client, pieces
+
+
+@pytest.fixture
+def thread_switches() -> Iterator[None]:
+    """Threads switch as often as CPython allows while the spec runs, so that the races of sync
+    endpoints (which FastAPI runs in a thread pool) show."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
