@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from grader.kit import SpecClient, body_excerpt, call, client_for, expect_object, fail
 
@@ -344,3 +346,96 @@ def thread_switches() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+#: `start_together(12)`: the next 12 uploads copied in worker threads all wait at their first
+#: read until the 12 are there, then go on at once.
+StartTogether = Callable[[int], None]
+
+#: How long a gated upload waits for the others. Only an app that lets one copy at a time (a
+#: lock around the whole copy) ever waits this long, once: the gate then stays open.
+GATE_TIMEOUT = 5.0
+
+
+@pytest.fixture
+def start_together(monkeypatch: pytest.MonkeyPatch) -> StartTogether:
+    """Make concurrent uploads overlap for certain: a sync endpoint copies in a worker thread,
+    and each upload's first read waits there until all of them have started their copies.
+
+    Reads on the event loop's own thread (an `async def` endpoint reading a file Starlette kept
+    in memory) are never held: holding them would stop the loop itself.
+    """
+    loop_thread = threading.get_ident()
+    lock = threading.Lock()
+    seen: set[int] = set()
+    gate: list[threading.Barrier] = []
+    original = tempfile.SpooledTemporaryFile.read
+
+    def read(self: Any, *args: Any) -> Any:
+        if gate and not gate[0].broken and threading.get_ident() != loop_thread:
+            with lock:
+                first = id(self) not in seen
+                seen.add(id(self))
+            if first:
+                try:
+                    gate[0].wait(timeout=GATE_TIMEOUT)
+                except threading.BrokenBarrierError:
+                    pass
+        return original(self, *args)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "read", read)
+
+    def arm(count: int) -> None:
+        gate[:] = [threading.Barrier(count)]
+
+    return arm
+
+
+#: `selects_together(file_id, 6)`: the next 6 requests that look `file_id` up in the database
+#: (from worker threads) all wait at that SELECT until the 6 are there, then go on at once.
+SelectsTogether = Callable[[str, int], None]
+
+
+@pytest.fixture
+def selects_together() -> Iterator[SelectsTogether]:
+    """Make concurrent requests for one file overlap for certain: each request's first SELECT
+    that names the file, once run, waits until all of them have run theirs, so they all find
+    the row before any of them changes it. SELECTs on the event loop's own thread are never
+    held."""
+    loop_thread = threading.get_ident()
+    lock = threading.Lock()
+    held: set[int] = set()
+    armed: list[tuple[str, threading.Barrier]] = []
+
+    def after_execute(
+        connection: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        if not armed or threading.get_ident() == loop_thread:
+            return
+        marker, gate = armed[0]
+        if gate.broken or not statement.lstrip().upper().startswith("SELECT"):
+            return
+        if marker not in statement and marker not in repr(parameters):
+            return
+        with lock:
+            if threading.get_ident() in held:
+                return
+            held.add(threading.get_ident())
+        try:
+            gate.wait(timeout=GATE_TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass
+
+    def arm(marker: str, count: int) -> None:
+        armed[:] = [(marker, threading.Barrier(count, action=armed.clear))]
+
+    event.listen(Engine, "after_cursor_execute", after_execute)
+    try:
+        yield arm
+    finally:
+        event.remove(Engine, "after_cursor_execute", after_execute)

@@ -161,10 +161,14 @@ async def test_client_cannot_choose_server_fields(
 
 @pytest.mark.rule("concurrent-uploads")
 async def test_concurrent_uploads_each_get_their_own_file(
-    client: SpecClient, upload: Upload, thread_switches: None
+    client: SpecClient,
+    upload: Upload,
+    start_together: Callable[[int], None],
+    thread_switches: None,
 ) -> None:
     """12 uploads sent at the same time get 12 ids, and each id downloads its own bytes."""
     contents = [f"upload number {n} of twelve\n".encode() * (n + 1) for n in range(12)]
+    start_together(len(contents))
     responses = await asyncio.gather(
         *(upload(content, "same-name.txt", "text/plain") for content in contents)
     )

@@ -241,18 +241,20 @@ async def test_concurrent_deletes_of_one_file(
     client: SpecClient,
     create: Create,
     stored: Callable[[], list[bytes]],
+    selects_together: Callable[[str, int], None],
     thread_switches: None,
 ) -> None:
     """6 DELETEs of one id at the same time each answer 204 or 404, never an error."""
     content = b"deleted by six requests at once\n"
-    body = await create(content, "contested.txt", "text/plain")
-    responses = await asyncio.gather(*(client.delete(f"/files/{body['id']}") for _ in range(6)))
+    file_id = (await create(content, "contested.txt", "text/plain"))["id"]
+    selects_together(file_id, 6)
+    responses = await asyncio.gather(*(client.delete(f"/files/{file_id}") for _ in range(6)))
     statuses = [response.status_code for response in responses]
     assert set(statuses) <= {204, 404} and 204 in statuses, (
-        f"6 concurrent DELETE /files/{body['id']} → {statuses}, expected each 204 or 404 "
+        f"6 concurrent DELETE /files/{file_id} → {statuses}, expected each 204 or 404 "
         "(at least one 204)"
     )
-    expect_status(await client.get(f"/files/{body['id']}"), 404)
+    expect_status(await client.get(f"/files/{file_id}"), 404)
     listing = expect_list(await client.get("/files"))
     assert not listing, f"GET /files after the concurrent DELETEs → expected [], got {listing}"
     assert content not in stored(), (
