@@ -262,7 +262,8 @@ async def test_several_forwarded_for_headers_are_one_list(
 async def test_forwarded_for_entries_are_split_and_stripped(
     client_at: ClientAt, spend: Spend, refused: Refused
 ) -> None:
-    """X-Forwarded-For entries are split on commas with or without spaces, and stripped."""
+    """X-Forwarded-For entries are split on commas with or without spaces, stripped, and empty
+    ones skipped."""
     async with client_at(PROXY) as proxy:
         for number in range(1, 4):
             await spend(
@@ -283,6 +284,21 @@ async def test_forwarded_for_entries_are_split_and_stripped(
                 "/api/quotes/random", headers={"X-Forwarded-For": "198.51.100.6,203.0.113.7"}
             ),
             "after 5 requests for client 203.0.113.7, written with and without spaces",
+        )
+        for number in range(1, 6):
+            await spend(
+                proxy,
+                1,
+                headers={"X-Forwarded-For": "203.0.113.8, ,"},
+                why=f"(request {number} of 5 with X-Forwarded-For: '203.0.113.8, ,', client "
+                "203.0.113.8: empty entries are skipped)",
+            )
+        await spend(
+            proxy,
+            1,
+            headers={"X-Forwarded-For": ", 203.0.113.9,,"},
+            why="with X-Forwarded-For: ', 203.0.113.9,,' (client 203.0.113.9, which has made no "
+            "request yet: empty entries are skipped)",
         )
 
 
