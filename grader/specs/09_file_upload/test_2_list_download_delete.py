@@ -151,7 +151,12 @@ async def test_range_at_or_past_the_end_answers_416(
     """GET /files/{id} with a Range starting at or past the end of the file answers 416."""
     text = samples["text/plain"]
     body = await create(text, "notes.txt", "text/plain")
-    for wanted in (f"bytes={len(text)}-", f"bytes={len(text)}-{len(text) + 5}", "bytes=100000-"):
+    for wanted in (
+        f"bytes={len(text)}-",
+        f"bytes={len(text)}-{len(text) + 5}",
+        "bytes=100000-",
+        f"bytes={2**64}-",
+    ):
         response = await client.get(f"/files/{body['id']}", headers={"Range": wanted})
         assert response.status_code == 416, (
             f"{call(response)} with Range: {wanted} (file of {len(text)} bytes, the last is "
@@ -160,11 +165,11 @@ async def test_range_at_or_past_the_end_answers_416(
         )
 
 
-@pytest.mark.rule("range-206")
+@pytest.mark.rule("range-206", "range-end-clamped")
 async def test_range_of_the_first_and_last_bytes(
     client: SpecClient, create: Create, samples: dict[str, bytes]
 ) -> None:
-    """Ranges bytes=0-0, bytes=N-N and bytes=N- (N the last byte) answer 206 with that byte."""
+    """Ranges of the first byte, the last byte, and past the last byte answer 206 with those."""
     photo = samples["image/jpeg"]
     body = await create(photo, "photo.jpg", "image/jpeg")
     last = len(photo) - 1
@@ -173,6 +178,8 @@ async def test_range_of_the_first_and_last_bytes(
         (f"bytes={last}-{last}", photo[last:], f"bytes {last}-{last}/{len(photo)}"),
         (f"bytes={last}-", photo[last:], f"bytes {last}-{last}/{len(photo)}"),
         ("bytes=100-199", photo[100:200], f"bytes 100-199/{len(photo)}"),
+        (f"bytes=10-{len(photo)}", photo[10:], f"bytes 10-{last}/{len(photo)}"),
+        (f"bytes=0-{2**64}", photo, f"bytes 0-{last}/{len(photo)}"),
     )
     for wanted, content, content_range in cases:
         response = await client.get(f"/files/{body['id']}", headers={"Range": wanted})
@@ -189,6 +196,25 @@ async def test_range_of_the_first_and_last_bytes(
             f"{call(response)} with Range: {wanted} → Content-Range should be {content_range!r}, "
             f"got {got!r}"
         )
+
+
+@pytest.mark.rule("range-malformed")
+async def test_malformed_ranges_are_no_server_error(
+    client: SpecClient, create: Create, samples: dict[str, bytes]
+) -> None:
+    """GET /files/{id} with a malformed Range (bytes=abc, bytes=5-2, …) answers 400 or 200."""
+    text = samples["text/plain"]
+    body = await create(text, "notes.txt", "text/plain")
+    for wanted in ("bytes=abc", "bytes=5-2", "bytes=-", "bytes=0--5", "items=0-5", "bytes=x-9"):
+        response = await client.get(f"/files/{body['id']}", headers={"Range": wanted})
+        assert response.status_code in (200, 400), (
+            f"{call(response)} with Range: {wanted} → expected 400 (or 200 with the whole file), "
+            f"got {response.status_code}: {body_excerpt(response)}"
+        )
+        if response.status_code == 200:
+            assert response.content == text, (
+                f"{call(response)} with Range: {wanted} → a 200 must carry the whole file"
+            )
 
 
 @pytest.mark.rule("unknown-id-404")
