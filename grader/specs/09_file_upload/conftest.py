@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from grader.kit import SpecClient, body_excerpt, call, client_for, expect_object, fail
+from grader.kit import BASE_URL, SpecClient, body_excerpt, call, client_for, expect_object, fail
 
 if TYPE_CHECKING:
     from grader.specs.conftest import World
@@ -163,7 +163,9 @@ def upload(client: SpecClient) -> Upload:
         fields: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         expect: int | None = 201,
+        via: SpecClient | None = None,
     ) -> httpx.Response:
+        sender = via or client
         body = multipart_body(filename, content, content_type, fields)
         headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
         if content_length is not None:
@@ -175,11 +177,11 @@ def upload(client: SpecClient) -> Upload:
                 for start in range(0, len(body), 256):
                     yield body[start : start + 256]
 
-            response = await client.post("/files", content=pieces(), headers=headers, params=params)
+            response = await sender.post("/files", content=pieces(), headers=headers, params=params)
             if "content-length" in response.request.headers:
                 raise fail("grader error: the chunked upload was sent with a Content-Length")
         else:
-            response = await client.post("/files", content=body, headers=headers, params=params)
+            response = await sender.post("/files", content=body, headers=headers, params=params)
         if expect is not None and response.status_code != expect:
             framing = ", chunked without Content-Length" if chunked else ""
             if content_length is not None:
@@ -439,3 +441,12 @@ def selects_together() -> Iterator[SelectsTogether]:
         yield arm
     finally:
         event.remove(Engine, "after_cursor_execute", after_execute)
+
+
+@pytest.fixture
+async def lenient_client(running: Any, exercise_dir: Path) -> AsyncIterator[SpecClient]:
+    """A client for specs where an error is the right answer: an exception the app raises comes
+    back as a 500 response, as a server would send it, instead of failing the spec."""
+    transport = httpx.ASGITransport(app=running, raise_app_exceptions=False)
+    async with SpecClient(folder=exercise_dir, transport=transport, base_url=BASE_URL) as client:
+        yield client

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
-from typing import Any
+from contextlib import closing
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from grader.kit import SpecClient, call, expect_object, expect_status
+from grader.kit import SpecClient, body_excerpt, call, expect_list, expect_object, expect_status
+
+if TYPE_CHECKING:
+    from grader.specs.conftest import World
 
 pytestmark = pytest.mark.task(1)
 
@@ -211,3 +216,33 @@ def large_binary() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"".join(
         number.to_bytes(4, "big") for number in range((size - 8) // 4)
     )
+
+
+@pytest.mark.rule("db-failure-leaves-nothing")
+async def test_refused_row_leaves_no_bytes_behind(
+    upload: Upload,
+    lenient_client: SpecClient,
+    world: World,
+    samples: dict[str, bytes],
+    stored: Callable[[], list[bytes]],
+) -> None:
+    """When the database refuses the new row, POST /files answers an error and keeps no bytes."""
+    # A trigger makes SQLite refuse every new row, as a full disk or a broken constraint would.
+    with closing(sqlite3.connect(world.root / "app.db")) as database:
+        database.execute(
+            "CREATE TRIGGER refuse_rows BEFORE INSERT ON files "
+            "BEGIN SELECT RAISE(ABORT, 'the database refuses new rows'); END"
+        )
+        database.commit()
+    content = samples["image/png"]
+    response = await upload(content, "refused.png", "image/png", expect=None, via=lenient_client)
+    assert response.status_code >= 500, (
+        f"{call(response)} while the database refuses new rows → expected an error (5xx), "
+        f"got {response.status_code}: {body_excerpt(response)}"
+    )
+    assert content not in stored(), (
+        f"{call(response)} answered {response.status_code} (the database refused the row), "
+        "but the file's bytes stay in STORAGE_DIR, where nothing will ever find them"
+    )
+    listing = expect_list(await lenient_client.get("/files"))
+    assert not listing, f"GET /files after the refused row → expected [], got {listing}"

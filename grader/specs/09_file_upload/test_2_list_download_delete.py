@@ -228,25 +228,36 @@ async def test_unknown_id_answers_404(client: SpecClient, create: Create) -> Non
 
 @pytest.mark.rule("delete-204", "after-delete")
 async def test_delete_answers_204_then_the_file_is_gone(client: SpecClient, create: Create) -> None:
-    """DELETE /files/{id} answers 204 with no body; the file then answers 404 and is not listed."""
-    kept = await create(b"keep me\n", "keep.txt", "text/plain")
-    doomed = await create(b"delete me\n", "delete.txt", "text/plain")
-    response = expect_status(await client.delete(f"/files/{doomed['id']}"), 204)
-    assert not response.content, (
-        f"{call(response)} → 204 must have no body, got {body_excerpt(response)}"
-    )
-    expect_status(await client.get(f"/files/{doomed['id']}"), 404)
-    expect_status(await client.delete(f"/files/{doomed['id']}"), 404)
-    listing = await client.get("/files")
-    ids = [entry.get("id") for entry in expect_list(listing) if isinstance(entry, dict)]
-    assert ids == [kept["id"]], (
-        f"{call(listing)} after deleting {doomed['id']} → expected only {kept['id']}, got {ids}"
-    )
-    response = expect_status(await client.get(f"/files/{kept['id']}"), 200)
-    assert response.content == b"keep me\n", (
-        f"{call(response)} after deleting another file → expected b'keep me\\n', "
-        f"got {response.content[:40]!r}"
-    )
+    """DELETE /files/{id} answers 204 with no body; that file then answers 404, the others stay."""
+    contents = {
+        (await create(f"file {n}\n".encode(), f"file-{n}.txt", "text/plain"))["id"]: (
+            f"file {n}\n".encode()
+        )
+        for n in range(4)
+    }
+    # The last id in sorted order, then the first: a delete that matches more than one id
+    # (a comparison, a prefix, a pattern) takes others with it.
+    for doomed in (max(contents), min(contents)):
+        response = expect_status(await client.delete(f"/files/{doomed}"), 204)
+        assert not response.content, (
+            f"{call(response)} → 204 must have no body, got {body_excerpt(response)}"
+        )
+        del contents[doomed]
+        expect_status(await client.get(f"/files/{doomed}"), 404)
+        expect_status(await client.delete(f"/files/{doomed}"), 404)
+        listing = await client.get("/files")
+        ids = sorted(
+            str(entry.get("id")) for entry in expect_list(listing) if isinstance(entry, dict)
+        )
+        assert ids == sorted(contents), (
+            f"{call(listing)} after deleting {doomed} → expected {sorted(contents)}, got {ids}"
+        )
+        for file_id, content in contents.items():
+            response = expect_status(await client.get(f"/files/{file_id}"), 200)
+            assert response.content == content, (
+                f"{call(response)} after deleting another file → expected {content!r}, "
+                f"got {response.content[:40]!r}"
+            )
 
 
 @pytest.mark.rule("after-delete")
