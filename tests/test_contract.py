@@ -16,8 +16,6 @@ TRACK = load_track()
 PENDING = {
     "06_pagination",
     "07_jwt_auth",
-    "09_file_upload",
-    "10_rate_limiting",
 }
 EXERCISES = [
     pytest.param(

@@ -26,8 +26,6 @@ CASES = sorted(WRONG.glob("*/*.toml"))
 PENDING = {
     "06_pagination",
     "07_jwt_auth",
-    "09_file_upload",
-    "10_rate_limiting",
 }
 
 
