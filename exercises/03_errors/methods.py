@@ -13,11 +13,11 @@ def allowed_methods(app: ASGIApp, scope: Scope) -> list[str]:
 
 
 class MethodsMiddleware:
-    """Answers OPTIONS with the path's methods, and HEAD as the GET it stands for, bodiless."""
+    """Answers OPTIONS with the path's methods, and HEAD as the GET it stands for."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # TODO: answer OPTIONS on a known path yourself; run HEAD as a GET and drop the body.
+        # TODO: answer OPTIONS on a known path yourself; run HEAD as the GET it stands for.
         await self.app(scope, receive, send)

@@ -2,10 +2,7 @@
 
 from starlette.datastructures import Headers
 from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-#: The order methods are listed in, in `Allow`; others come after these, by name.
-ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 def allowed_methods(app: ASGIApp, scope: Scope) -> list[str]:
@@ -14,20 +11,18 @@ def allowed_methods(app: ASGIApp, scope: Scope) -> list[str]:
     for route in getattr(app, "routes", []):
         # Starlette stops at the first route whose path matches; a path may have several.
         if isinstance(route, Route) and route.methods:
-            match, _ = route.matches({**scope, "type": "http"})
+            match, _ = route.matches(scope)
             if match is not Match.NONE:
                 methods |= route.methods
     if "GET" in methods:
         methods.add("HEAD")
     if methods:
         methods.add("OPTIONS")
-    return sorted(
-        methods, key=lambda method: (ORDER.index(method) if method in ORDER else 99, method)
-    )
+    return sorted(methods)
 
 
 class MethodsMiddleware:
-    """Answers OPTIONS with the path's methods, and HEAD as the GET it stands for, bodiless."""
+    """Answers OPTIONS with the path's methods, and HEAD as the GET it stands for."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,18 +37,8 @@ class MethodsMiddleware:
             await send({"type": "http.response.start", "status": 204, "headers": headers.raw})
             await send({"type": "http.response.body", "body": b""})
         elif scope["method"] == "HEAD" and "GET" in allowed:
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            # The server keeps its own scope, HEAD, and so sends the headers but not the body.
+            await self.app({**scope, "method": "GET"}, receive, send)
         else:
             # An unknown path (404), or HEAD where there is no GET (405): the router's answer.
             await self.app(scope, receive, send)
-
-
-def _without_body(send: Send) -> Send:
-    """`send`, dropping the body: a HEAD answer has GET's status and headers, and nothing else."""
-
-    async def send_head(message: Message) -> None:
-        if message["type"] == "http.response.body":
-            message = {**message, "body": b""}
-        await send(message)
-
-    return send_head
