@@ -73,8 +73,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 405:
         # Starlette's own Allow names the methods of one route only; the path may have several.
         headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(request, exc.status_code, detail, headers=headers)
+    return problem_response(request, exc.status_code, str(exc.detail), headers=headers)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -83,7 +82,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
         for error in exc.errors()
     ]
-    detail = f"The request has {len(errors)} invalid value{'s' if len(errors) != 1 else ''}."
+    detail = "Some values of the request are not valid: see errors."
     return problem_response(
         request, 422, detail, slug="validation-error", title="Invalid request", errors=errors
     )
