@@ -10,10 +10,8 @@ def allowed_methods(app: ASGIApp, scope: Scope) -> list[str]:
     methods: set[str] = set()
     for route in getattr(app, "routes", []):
         # Starlette stops at the first route whose path matches; a path may have several.
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(scope)
-            if match is not Match.NONE:
-                methods |= route.methods
+        if isinstance(route, Route) and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
     if "GET" in methods:
         methods.add("HEAD")
     if methods:
@@ -28,17 +26,18 @@ class MethodsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        allowed = allowed_methods(scope["app"], scope)
-        if scope["method"] == "OPTIONS" and allowed:
-            headers = Headers({"Allow": ", ".join(allowed)})
-            await send({"type": "http.response.start", "status": 204, "headers": headers.raw})
-            await send({"type": "http.response.body", "body": b""})
-        elif scope["method"] == "HEAD" and "GET" in allowed:
+        # Only HTTP scopes have a method; lifespan and websocket ones pass through untouched.
+        method = scope.get("method")
+        if method == "OPTIONS":
+            allowed = allowed_methods(scope["app"], scope)
+            if allowed:
+                headers = Headers({"Allow": ", ".join(allowed)})
+                await send({"type": "http.response.start", "status": 204, "headers": headers.raw})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        elif method == "HEAD" and "GET" in allowed_methods(scope["app"], scope):
             # The server keeps its own scope, HEAD, and so sends the headers but not the body.
-            await self.app({**scope, "method": "GET"}, receive, send)
-        else:
-            # An unknown path (404), or HEAD where there is no GET (405): the router's answer.
-            await self.app(scope, receive, send)
+            scope = {**scope, "method": "GET"}
+        # Anything else, an unknown path (404) or HEAD where there is no GET (405) included, is
+        # the router's to answer.
+        await self.app(scope, receive, send)

@@ -70,8 +70,9 @@ def problem_response(
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """Starlette's HTTPException, which FastAPI's subclasses and the router raise (404, 405)."""
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        # Starlette's own Allow names the methods of one route only; the path may have several.
+    if "Allow" in headers:
+        # The router's 405: its Allow names the methods of one route only, and a path may have
+        # several.
         headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return problem_response(request, exc.status_code, str(exc.detail), headers=headers)
 

@@ -28,12 +28,12 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = [value for name, value in scope["headers"] if name == b"x-request-id"]
-        # fullmatch, not match: `$` would let a trailing newline through into the logs.
-        if len(sent) == 1 and VALID_REQUEST_ID.fullmatch(sent[0]):
-            request_id = sent[0].decode("ascii")
-        else:
-            request_id = uuid.uuid4().hex
+        match [value for name, value in scope["headers"] if name == b"x-request-id"]:
+            # Exactly one, and all of it sound (fullmatch: `$` would let a newline through).
+            case [sent] if VALID_REQUEST_ID.fullmatch(sent):
+                request_id = sent.decode("ascii")
+            case _:
+                request_id = uuid.uuid4().hex
         # The request's own state (each request has a copy), never a global: requests interleave.
         scope.setdefault("state", {})["request_id"] = request_id
 
