@@ -35,6 +35,8 @@ TRACK = load_track()
 SCORECARD = re.compile(rb"specs \xc2\xb7 .*q quit", re.S)
 PASSES = re.compile(rb"01 First routes passes!.*q quit", re.S)
 LINES, COLUMNS = 24, 80
+#: The heading of an exercise whose every spec passes ("37/37 specs").
+ALL_PASS = re.compile(r"\b(\d+)/\1 specs")
 
 
 def grader_terminal(*args: str, home: Path, size: tuple[int, int] = (LINES, COLUMNS)) -> Terminal:
@@ -97,7 +99,8 @@ def test_one_screen_fits_a_24_line_terminal(stub: Path) -> None:
     try:
         screen = terminal.screen()
         assert "FastAPI Kata" in screen and "0 of 2 exercises" not in screen  # the whole track
-        assert "0/24 specs" in screen and "Task 1: Look up a book  0/8" in screen
+        assert re.search(r"\b0/\d+ specs", screen)
+        assert re.search(r"Task 1: Look up a book  0/\d", screen)
         assert "hint: " in screen  # the hint that fits the first failure
         for task in TRACK.get(EXERCISE).tasks[1:]:  # folded to one line each
             assert f"Task {task.number}: {task.title}" in screen
@@ -149,7 +152,7 @@ def test_a_pass_stops_offers_compare_and_waits_for_a_key(stub: Path) -> None:
         solve(stub)
         terminal.wait_for(PASSES, start=start)
         screen = flat(terminal.screen(start))
-        assert "24/24 specs" in screen and "c: compare your files" in screen
+        assert ALL_PASS.search(screen) and "c: compare your files" in screen
         assert "n: on to 05 CRUD with SQLAlchemy" in screen
         # It stays: no other grading starts until a key or a save says so.
         assert not terminal.read_until(
@@ -192,7 +195,7 @@ def test_a_save_redraws_the_scorecard(stub: Path, how: str) -> None:
         # Half done: the ISBN pattern accepts anything.
         broken = re.sub(r'ISBN_PATTERN = r"[^"]*"', 'ISBN_PATTERN = r".*"', text, count=1)
         (stub / EXERCISE / "main.py").write_text(broken)
-        terminal.wait_for(re.compile(rb"[1-9]\d/24 specs.*q quit", re.S), start=start)
+        terminal.wait_for(re.compile(rb"\b([1-9]\d*)/(?!\1 )\d+ specs.*q quit", re.S), start=start)
         assert "Traceback" not in terminal.screen()
     finally:
         terminal.close()
@@ -211,7 +214,7 @@ def test_a_save_during_a_grading_cancels_it(stub: Path) -> None:
         terminal.wait_for(PASSES, timeout=45, start=start)
         # Since the first save: "Grading" screens, then the solution's; never the hanging app's.
         drawn = ["\n".join(screen) for screen in screens(terminal, start)]
-        assert all("Grading" in screen or "24/24 specs" in screen for screen in drawn), "\n\n".join(
+        assert all("Grading" in screen or ALL_PASS.search(screen) for screen in drawn), "\n\n".join(
             drawn
         )
         if Path("/proc/self").exists():
