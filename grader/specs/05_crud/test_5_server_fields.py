@@ -31,6 +31,9 @@ def expect_hidden(r: httpx.Response) -> None:
     """Fail if the response shows `internal_notes`: its name, or the back office's text."""
     if SECRET in r.text:
         raise fail(f"{call(r)} → the response shows the internal notes ({SECRET!r})")
+    # Its name, as a key or anywhere in a text (a database error's message quotes the column).
+    if "internal_notes" in r.text:
+        raise fail(f'{call(r)} → the response names "internal_notes": {r.text[:200]}')
     if r.content and r.headers.get("content-type", "").startswith("application/json"):
         expect_no_fields(r, r.json(), INTERNAL)
 
