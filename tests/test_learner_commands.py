@@ -119,7 +119,7 @@ def test_more_skips_ahead_and_a_new_task_starts_over(
 def test_no_hint_once_it_passes(kata: Path, capsys: pytest.CaptureFixture[str]) -> None:
     graded(kata, passed_tasks=len(TASKS))
     code, out = grader(capsys, "hint", "01", "--target", str(kata))
-    assert code == 0 and "no hint needed" in out and "nox -s compare -- 01" in out
+    assert code == 0 and "no hint needed" in out and "-s compare -- 01" in out
 
 
 def test_hint_grades_first_when_the_files_changed(kata: Path) -> None:
@@ -150,7 +150,7 @@ def test_compare_waits_until_the_exercise_passes(
 def test_compare_with_force(kata: Path, capsys: pytest.CaptureFixture[str], view: str) -> None:
     code, out = grader(capsys, "compare", "01", "--force", "--view", view, "--target", str(kata))
     assert code == 0
-    assert "main.py" in out and r"^97[89]\d{10}$" in out
+    assert "main.py" in out and r"^97[89][0-9]{10}$" in out
     if view == "unified":
         assert "--- yours/main.py" in out and "+++ reference/main.py" in out
     else:
