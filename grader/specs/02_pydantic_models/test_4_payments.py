@@ -51,6 +51,7 @@ async def test_card_payments(new_order: NewOrder, place: Place) -> None:
         "378282246310005": "0005",
         "512345678902": "8902",
         "4444444444444444442": "4442",
+        "4444 4444 4444 4444 442": "4442",
     }
     for number, last4 in cards.items():
         await expect_payment(place, new_order, {**CARD_CVC, "cardNumber": number}, last4)
