@@ -1,6 +1,6 @@
 """The order's models: what a client may send (`OrderCreate`), and what it gets (`OrderPublic`)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
@@ -10,6 +10,14 @@ from base import CENT, Money, MoneyOut, PublicModel, RequestModel, UtcDatetime
 from payments import Payment, PaymentPublic
 
 Sku = Annotated[str, Field(pattern=r"^[A-Z0-9-]{3,20}$")]
+
+# Bounds compared as instants; they also keep every time convertible to UTC, which the store needs.
+DeliveryTime = Annotated[
+    AwareDatetime,
+    Field(
+        ge=datetime(2000, 1, 1, tzinfo=timezone.utc), lt=datetime(2100, 1, 1, tzinfo=timezone.utc)
+    ),
+]
 
 
 class Address(RequestModel):
@@ -27,8 +35,8 @@ class Item(RequestModel):
 
 
 class DeliveryWindow(RequestModel):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: DeliveryTime
+    end: DeliveryTime
 
     # A rule across fields belongs to the model, so every body that holds a window obeys it;
     # "after" runs only once both fields are valid, aware datetimes.

@@ -68,6 +68,40 @@ async def test_post_window_lengths(
         problems(r, {("body", "deliveryWindow")}, f"with {lasting(length)}")
 
 
+@pytest.mark.rule("window-years")
+async def test_window_years(
+    client: SpecClient, new_order: NewOrder, place: Place, problems: Problems
+) -> None:
+    """Window times from 2000-01-01T00:00:00Z to before 2100 (UTC instants) pass; others are 422."""
+    two_hours = timedelta(hours=2)
+    first = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    last = datetime(2100, 1, 1, tzinfo=timezone.utc) - timedelta(microseconds=1)
+    for start in (first, last - two_hours, datetime(2000, 1, 1, 2, tzinfo=timezone(two_hours))):
+        sent = window(two_hours, start=start)
+        await place(new_order(deliveryWindow=sent), f"with deliveryWindow {json.dumps(sent)}")
+    cases: list[tuple[dict[str, str], set[str]]] = [
+        ({"start": "1999-12-31T23:59:59Z", "end": "2000-01-01T02:00:00Z"}, {"start"}),
+        ({"start": "2000-01-01T01:00:00+02:00", "end": "2000-01-01T03:00:00Z"}, {"start"}),
+        ({"start": "2099-12-31T22:00:00Z", "end": "2100-01-01T00:00:00Z"}, {"end"}),
+        ({"start": "2099-12-31T22:00:00Z", "end": "2099-12-31T23:30:00-01:00"}, {"end"}),
+        (
+            {"start": "0001-01-01T00:00:00+14:00", "end": "0001-01-01T02:00:00+14:00"},
+            {"start", "end"},
+        ),
+        (
+            {"start": "9999-12-31T20:00:00-14:00", "end": "9999-12-31T22:00:00-14:00"},
+            {"start", "end"},
+        ),
+    ]
+    order = await place(new_order())
+    for sent, fields in cases:
+        r = await client.post("/orders", json=new_order(deliveryWindow=sent))
+        locs: set[Loc] = {("body", "deliveryWindow", name) for name in fields}
+        problems(r, locs, f"with deliveryWindow {json.dumps(sent)}")
+        r = await client.put(f"/orders/{order['id']}/delivery-window", json=sent)
+        problems(r, {("body", name) for name in fields}, f"with {json.dumps(sent)}")
+
+
 @pytest.mark.rule("window-instants")
 async def test_the_rule_compares_instants(
     client: SpecClient, new_order: NewOrder, place: Place, problems: Problems
