@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -39,6 +41,30 @@ class FakeClock:
 
     def move(self, delta: timedelta) -> None:
         self.now += delta
+
+
+#: The local time zone during a spec, in POSIX form: 3 h 30 min behind UTC.
+LOCAL_ZONE = "KATA+3:30"
+
+
+@pytest.fixture(autouse=True)
+def local_zone() -> Iterator[None]:
+    """Run the spec in a local time zone other than UTC, so that an app that takes the store's
+    naive UTC times for local ones shows it (where the zone can change: not on Windows)."""
+    if not hasattr(time, "tzset"):
+        yield
+        return
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = LOCAL_ZONE
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 @pytest.fixture

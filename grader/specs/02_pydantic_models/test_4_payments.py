@@ -52,6 +52,7 @@ async def test_card_payments(new_order: NewOrder, place: Place) -> None:
         "512345678902": "8902",
         "4444444444444444442": "4442",
         "4444 4444 4444 4444 442": "4442",
+        "4999 9999 9999 9996": "9996",
     }
     for number, last4 in cards.items():
         await expect_payment(place, new_order, {**CARD_CVC, "cardNumber": number}, last4)
@@ -66,6 +67,7 @@ async def test_card_number_rules(field_check: FieldCheck) -> None:
         invalid=[
             "4242424242424241",
             "4242 4242 4242 4243",
+            "4999999999999999",
             "44444444440",
             "44444444444444444444",
             "4242-4242-4242-4242",
