@@ -4,7 +4,15 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -37,6 +45,10 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_string_only),
     Field(gt=0, le=10000, decimal_places=2),
+    # Without it, /openapi.json would say that a number is fine too.
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "examples": ["12.50"]}
+    ),
 ]
 
 CENT = Decimal("0.01")
