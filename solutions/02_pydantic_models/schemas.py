@@ -4,20 +4,31 @@ from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, computed_field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from base import CENT, Money, MoneyOut, PublicModel, RequestModel, UtcDatetime
 from payments import Payment, PaymentPublic
 
 Sku = Annotated[str, Field(pattern=r"^[A-Z0-9-]{3,20}$")]
 
-# Bounds compared as instants; they also keep every time convertible to UTC, which the store needs.
-DeliveryTime = Annotated[
-    AwareDatetime,
-    Field(
-        ge=datetime(2000, 1, 1, tzinfo=timezone.utc), lt=datetime(2100, 1, 1, tzinfo=timezone.utc)
-    ),
-]
+
+def _has_utc(moment: datetime) -> datetime:
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        # Year 0 or 10000 in UTC: a 422 at the field, not an OverflowError (500) in the store.
+        raise ValueError("this time has no UTC equivalent") from None
+    return moment
+
+
+DeliveryTime = Annotated[AwareDatetime, AfterValidator(_has_utc)]
 
 
 class Address(RequestModel):
