@@ -35,6 +35,13 @@ class Reporter:
         self.failures: dict[str, tuple[SpecStatus, str]] = {}
 
     @pytest.hookimpl
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # The scorecard's messages come from the exceptions themselves, not from pytest's
+        # tracebacks; its default "long" style parses the source of every frame (starlette's,
+        # fastapi's) for every failure, which made a half-done attempt slow to grade.
+        config.option.tbstyle = "native"
+
+    @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             message = f"the grader could not load its specs: {report.longreprtext}"
