@@ -81,7 +81,7 @@ def test_list_shows_best_scores_and_the_next_exercise(
     row = next(line for line in out.splitlines() if "First routes" in line)
     assert "in progress" in row and "10/10" in row and "→" not in row
     assert "→  02  Pydantic models" in out
-    assert "1 of 6 exercises done" in out and "10/115 points (9%)" in out
+    assert "1 of 7 exercises done" in out and "10/135 points (7%)" in out
 
 
 # --- hint ---------------------------------------------------------------------------------------
