@@ -184,10 +184,13 @@ async def test_keys_are_random_and_never_stored(create_key: CreateKey, database:
 async def test_a_revoked_key_is_401(
     client: SpecClient, bearer: Bearer, create_key: CreateKey, expect_401: Expect401
 ) -> None:
-    """A key revoked with DELETE answers 401 from then on; the organisation's other keys work."""
+    """A key that worked answers 401 once revoked by DELETE; the organisation's other keys work."""
     first = await create_key(ALICE, "old-export")
     second = await create_key(ALICE, "new-export")
     other = await create_key(ERIN, "globex-export")
+    response = await client.get("/expenses/summary", headers=with_key(first["key"]))
+    if response.status_code != 200:
+        raise fail(f"{call(response)} with a new key → expected 200, got {response.status_code}")
     response = await client.delete(f"/admin/api-keys/{first['id']}", headers=bearer(ALICE))
     if response.status_code != 204:
         raise fail(f"{call(response)} → expected 204, got {response.status_code}")
