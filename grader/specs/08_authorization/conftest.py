@@ -173,7 +173,7 @@ def _check_scope_403(response: httpx.Response, scopes: set[str], what: str) -> N
     if "scope" not in params:
         raise fail(f'{sent} → WWW-Authenticate has no scope="..." parameter: "{challenge}"')
     listed = params["scope"].split()
-    if set(listed) != scopes or len(listed) != len(set(listed)):
+    if set(listed) != scopes:
         raise fail(
             f"{sent} → WWW-Authenticate must list the scopes the endpoint requires, "
             f'"{wanted}" in any order, got scope="{params["scope"]}"'
