@@ -266,6 +266,13 @@ async def test_managers_cannot_patch_colleagues(
         await unchanged(
             client, bearer(user), seeded_expenses[expense_id], f"{call(response)} as {name}"
         )
+    body = {"amount_cents": 2500, "description": "Admin's taxi"}
+    alices = expect_json(await client.post("/expenses", json=body, headers=bearer(ALICE)), 201)
+    response = await client.patch(
+        f"/expenses/{alices['id']}", json={"description": "Edited"}, headers=bearer(BOB)
+    )
+    expect_403(response, "as bob, a manager, about alice's expense")
+    await unchanged(client, bearer(ALICE), alices, f"{call(response)} as bob")
 
 
 FORGED = {"owner_id": DAVE, "org_id": 2, "status": "approved", "approved_by": BOB, "id": 1}

@@ -77,6 +77,12 @@ async def test_managers_and_admins_approve(
                 f"{json.dumps(body)}"
             )
         await unchanged(client, bearer, expected, f"{call(response)} as {NAMES[user]}")
+    body = {"amount_cents": 2500, "description": "Admin's taxi"}
+    alices = expect_json(await client.post("/expenses", json=body, headers=bearer(ALICE)), 201)
+    response = await approve(client, alices["id"], bearer(BOB))
+    expected = {**alices, "status": "approved", "approved_by": BOB}
+    if expect_json(response, 200) != expected:
+        raise fail(f"{call(response)} as bob, about alice's expense → got {response.text[:200]}")
 
 
 @pytest.mark.rule("approve-member", "function-403", "token-no-role", "auth-before-validation")

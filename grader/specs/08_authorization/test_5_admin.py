@@ -213,6 +213,8 @@ async def test_other_organisations_are_invisible(
     acme = await create_key(ALICE, "acme-export")
     response = await client.delete(f"/admin/api-keys/{globex['id']}", headers=bearer(ALICE))
     await expect_hidden(response, "as alice, of the other organisation")
+    response = await client.delete(f"/admin/api-keys/{acme['id']}", headers=bearer(ERIN))
+    await expect_hidden(response, "as erin, of the other organisation")
     expect_exactly(
         await client.get("/admin/api-keys", headers=bearer(ERIN)),
         [{"id": globex["id"], "name": "globex-export"}],
@@ -283,7 +285,7 @@ async def test_admins_create_list_and_revoke_keys(
 
 @pytest.mark.rule("admin-keys-limits")
 async def test_key_name_limits(client: SpecClient, bearer: Bearer) -> None:
-    """POST /admin/api-keys refuses with 422 a name of 0 or 51 characters, null, or none."""
+    """POST /admin/api-keys answers 422 to a name of 0 or 51 characters, null or none; 201 to 1."""
     for body in ({"name": ""}, {"name": "k" * 51}, {"name": None}, {}):
         response = await client.post("/admin/api-keys", json=body, headers=bearer(ALICE))
         if response.status_code != 422:
@@ -292,3 +294,8 @@ async def test_key_name_limits(client: SpecClient, bearer: Bearer) -> None:
                 f"{response.status_code}"
             )
     expect_exactly(await client.get("/admin/api-keys", headers=bearer(ALICE)), [])
+    response = await client.post("/admin/api-keys", json={"name": "k"}, headers=bearer(ALICE))
+    if response.status_code != 201:
+        raise fail(
+            f"{call(response)} with a 1-character name → expected 201, got {response.status_code}"
+        )
