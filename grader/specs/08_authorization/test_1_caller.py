@@ -139,11 +139,12 @@ async def test_two_credentials_are_401(
     """GET /users/me answers 401 to a bearer token with an X-API-Key, or to two Authorization
     headers, even two valid ones."""
     token = mint(CAROL)
-    for key in ("some-api-key-0123456789-0123456789", ""):
-        response = await client.get(
-            "/users/me", headers={"Authorization": f"Bearer {token}", "X-API-Key": key}
-        )
-        expect_401(response, f'with a valid bearer token and "X-API-Key: {key}"')
+    # An empty X-API-Key beside a token is left open: the README counts empty headers as none.
+    key = "some-api-key-0123456789-0123456789"
+    response = await client.get(
+        "/users/me", headers={"Authorization": f"Bearer {token}", "X-API-Key": key}
+    )
+    expect_401(response, f'with a valid bearer token and "X-API-Key: {key}"')
     carol, dave = f"Bearer {token}", f"Bearer {mint(DAVE)}"
     for first, second, what in [
         (carol, carol, "twice the same valid token"),
