@@ -163,23 +163,34 @@ async def test_approving_what_one_cannot_see_is_404(
 async def test_concurrent_approvals_approve_once(
     client: SpecClient, bearer: Bearer, seeded_expenses: Expenses
 ) -> None:
-    """Twenty approvals of one expense sent at once: exactly one 200, and nineteen 409."""
+    """Twenty approvals of one expense sent at once, for six expenses: each time exactly one
+    200, and nineteen 409."""
+    targets = [seeded_expenses[1], seeded_expenses[3]]
+    for n in range(4):
+        body = {"amount_cents": 100 + n, "description": f"Race {n}"}
+        created = await client.post("/expenses", json=body, headers=bearer(CAROL if n else DAVE))
+        targets.append(expect_json(created, 201))
     approvers = [BOB if n % 2 else ALICE for n in range(20)]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # thread switches at every chance: check-then-act shows
     try:
-        responses = await asyncio.gather(*(approve(client, 3, bearer(user)) for user in approvers))
+        for expense in targets:
+            responses = await asyncio.gather(
+                *(approve(client, expense["id"], bearer(user)) for user in approvers)
+            )
+            statuses = [response.status_code for response in responses]
+            winners = [
+                user for user, status in zip(approvers, statuses, strict=True) if status == 200
+            ]
+            if len(winners) != 1 or statuses.count(409) != 19:
+                raise fail(
+                    f"20 concurrent POST /expenses/{expense['id']}/approve as bob and alice → "
+                    f"expected one 200 and nineteen 409, got {sorted(statuses)}"
+                )
+            approved = {**expense, "status": "approved", "approved_by": winners[0]}
+            await unchanged(client, bearer, approved, "after 20 concurrent approvals")
     finally:
         sys.setswitchinterval(interval)
-    statuses = [response.status_code for response in responses]
-    winners = [user for user, status in zip(approvers, statuses, strict=True) if status == 200]
-    if len(winners) != 1 or statuses.count(409) != 19:
-        raise fail(
-            "20 concurrent POST /expenses/3/approve as bob and alice → expected one 200 and "
-            f"nineteen 409, got {sorted(statuses)}"
-        )
-    approved = {**seeded_expenses[3], "status": "approved", "approved_by": winners[0]}
-    await unchanged(client, bearer, approved, "after 20 concurrent approvals")
 
 
 @pytest.mark.rule("role-now", "fresh", "role-fresh")
