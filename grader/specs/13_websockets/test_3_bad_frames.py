@@ -1,0 +1,126 @@
+"""Task 3: a bad frame gets an error frame (or, when too big, a close), and the chat goes on."""
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from grader.kit import fail
+from grader.ws import Closed, WebSocketClient
+
+pytestmark = pytest.mark.task(3)
+
+Join = Callable[..., Awaitable[Any]]
+Expect = Callable[[WebSocketClient, dict[str, Any], str], Awaitable[None]]
+
+
+def said(user: str, text: str) -> dict[str, str]:
+    return {"type": "message", "from": user, "text": text}
+
+
+async def expect_error(client: WebSocketClient, sent: str) -> None:
+    frame = await client.receive_json(f"an error frame after sending {sent}")
+    if not (
+        isinstance(frame, dict)
+        and frame.get("type") == "error"
+        and isinstance(frame.get("detail"), str)
+        and frame["detail"]
+    ):
+        raise fail(
+            f"{client.label} sent {sent} → expected "
+            f'{{"type": "error", "detail": "..."}}, got {json.dumps(frame)[:160]}'
+        )
+
+
+def framed(text: str, size: int) -> str:
+    """A valid message frame padded with an ignored field to exactly `size` characters."""
+    head = json.dumps({"type": "message", "text": text, "pad": ""})
+    frame = head[:-2] + "x" * (size - len(head)) + '"}'
+    assert len(frame) == size
+    return frame
+
+
+BAD = {
+    "text that is not JSON": "hello",
+    "truncated JSON": '{"type": "message", "text": "hi"',
+    "a JSON array": '["message", "hi"]',
+    "a JSON string": '"hi"',
+    "null": "null",
+    "no type": '{"text": "hi"}',
+    'type "join"': '{"type": "join", "text": "hi", "user": "alice"}',
+    'type "Message"': '{"type": "Message", "text": "hi"}',
+    "no text": '{"type": "message"}',
+    "an empty text": '{"type": "message", "text": ""}',
+    "a numeric text": '{"type": "message", "text": 42}',
+    "a null text": '{"type": "message", "text": null}',
+    "a list as text": '{"type": "message", "text": ["hi"]}',
+    "a text of 501 characters": json.dumps({"type": "message", "text": "y" * 501}),
+    "an empty frame": "",
+}
+
+
+@pytest.mark.rule("bad-message-error", "error-to-sender-only", "keeps-serving")
+@pytest.mark.parametrize("what", list(BAD))
+async def test_bad_message_gets_an_error_frame(join: Join, expect: Expect, what: str) -> None:
+    """A bad message gets an error frame, to its sender only; the connection stays usable."""
+    alice = await join("alice")
+    bob = await join("bob")
+    await expect(alice, {"type": "join", "user": "bob"}, "bob's join event")
+    await bob.send_text(BAD[what])
+    await expect_error(bob, what)
+    await bob.send_json({"type": "message", "text": "Still here"})
+    await expect(bob, said("bob", "Still here"), f"bob's next message, after {what}")
+    await expect(
+        alice,
+        said("bob", "Still here"),
+        f"bob's message (and nothing before it: bob's bad frame was {what})",
+    )
+
+
+@pytest.mark.rule("bad-message-error", "keeps-serving")
+async def test_binary_frame_gets_an_error_frame(join: Join, expect: Expect) -> None:
+    """A binary frame, even one holding valid JSON, gets an error frame; the connection stays."""
+    bob = await join("bob")
+    await bob.send_bytes(json.dumps({"type": "message", "text": "hi"}).encode())
+    await expect_error(bob, "a binary frame")
+    await bob.send_json({"type": "message", "text": "As text"})
+    await expect(bob, said("bob", "As text"), "bob's next message, after a binary frame")
+
+
+@pytest.mark.rule("text-length")
+async def test_text_of_one_and_of_500_characters_is_a_message(join: Join, expect: Expect) -> None:
+    """Texts of 1 and of exactly 500 characters (not bytes: é is one) are messages."""
+    bob = await join("bob")
+    for text in ("!", "é" * 500, " "):
+        await bob.send_json({"type": "message", "text": text})
+        await expect(bob, said("bob", text), f"bob's message of {len(text)} characters")
+
+
+@pytest.mark.rule("frame-limit", "unknown-fields-ignored")
+async def test_frame_of_4096_characters_is_read(join: Join, expect: Expect) -> None:
+    """A valid frame of exactly 4096 characters, most of it an unknown field, is a message."""
+    alice = await join("alice")
+    await alice.send_text(framed("Padded", 4096))
+    await expect(alice, said("alice", "Padded"), "alice's message in a frame of 4096 characters")
+
+
+@pytest.mark.rule("frame-limit", "leave-event", "keeps-serving")
+@pytest.mark.parametrize("size", [4097, 1_000_000])
+async def test_frame_over_4096_characters_closes_with_1009(
+    join: Join, expect: Expect, size: int
+) -> None:
+    """A frame over 4096 characters closes that connection with 1009; the room goes on."""
+    alice = await join("alice")
+    bob = await join("bob")
+    await expect(alice, {"type": "join", "user": "bob"}, "bob's join event")
+    await bob.send_text(framed("Too big", size))
+    frame = await bob.receive(f"a close with 1009 after a frame of {size} characters")
+    if not isinstance(frame, Closed) or frame.code != 1009:
+        got = frame.describe() if isinstance(frame, Closed) else f"the frame {str(frame)[:120]!r}"
+        raise fail(
+            f"{bob.label} sent a frame of {size} characters → expected a close with 1009, got {got}"
+        )
+    await expect(alice, {"type": "leave", "user": "bob"}, "bob's leave event after his close")
+    await alice.send_json({"type": "message", "text": "Carry on"})
+    await expect(alice, said("alice", "Carry on"), "alice's message after bob was closed")
