@@ -145,7 +145,7 @@ def join(connect: Connect, token: MakeToken) -> Join:
     async def join(user: str, room: str = "lobby") -> Member:
         label = f"{user} in /ws/rooms/{room}"
         client = await connect(room, token(user), label=label, member=True)
-        assert isinstance(client, Member)
+        assert isinstance(client, Member), "connect(member=True) makes a Member"
         if client.closed is not None:
             raise fail(
                 f"{label} (a valid token for {user!r}) → expected the connection to be "

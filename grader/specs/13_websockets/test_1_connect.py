@@ -18,7 +18,7 @@ Refused = Callable[[WebSocketClient, str], Awaitable[None]]
 Expect = Callable[[WebSocketClient, dict[str, Any], str], Awaitable[None]]
 
 
-@pytest.mark.rule("token-accepted", "history-first", "join-event")
+@pytest.mark.rule("token-accepted", "secret", "history-first", "join-event", "exact-fields")
 async def test_valid_token_is_accepted(connect: Connect, token: MakeToken) -> None:
     """A valid token is accepted: first the history frame, then the newcomer's own join event."""
     client = await connect("lobby", token("alice"), label="alice in /ws/rooms/lobby")
@@ -38,14 +38,14 @@ async def test_valid_token_is_accepted(connect: Connect, token: MakeToken) -> No
         )
 
 
-@pytest.mark.rule("token-required")
+@pytest.mark.rule("token-required", "refusal-1008")
 async def test_missing_or_empty_token_is_refused(connect: Connect, refused: Refused) -> None:
     """No token, or an empty one: the connection is closed with 1008 and no frame."""
     await refused(await connect("lobby", None), "without a token")
     await refused(await connect("lobby", ""), "with token=''")
 
 
-@pytest.mark.rule("token-signature")
+@pytest.mark.rule("token-signature", "secret", "refusal-1008")
 @pytest.mark.parametrize(
     "what",
     ["another key", "the last character changed", "alg none", "HS512", "junk", "three dots"],
@@ -80,7 +80,7 @@ BAD_CLAIMS = {
 }
 
 
-@pytest.mark.rule("token-claims")
+@pytest.mark.rule("token-claims", "refusal-1008")
 @pytest.mark.parametrize("what", list(BAD_CLAIMS))
 async def test_token_without_valid_claims_is_refused(
     connect: Connect, sign: Sign, refused: Refused, what: str

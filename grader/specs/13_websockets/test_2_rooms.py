@@ -19,7 +19,7 @@ def said(user: str, text: str) -> dict[str, str]:
     return {"type": "message", "from": user, "text": text}
 
 
-@pytest.mark.rule("broadcast", "message-frame")
+@pytest.mark.rule("broadcast", "message-frame", "exact-fields")
 async def test_message_reaches_every_member_and_the_sender(join: Join, expect: Expect) -> None:
     """A message goes to every member of the room, the sender included, as a message frame."""
     alice = await join("alice")
@@ -33,7 +33,7 @@ async def test_message_reaches_every_member_and_the_sender(join: Join, expect: E
         await expect(member, said("bob", "Hello, room!"), "bob's message")
 
 
-@pytest.mark.rule("join-event", "leave-event")
+@pytest.mark.rule("join-event", "leave-event", "leave-however")
 async def test_join_and_leave_events(join: Join, expect: Expect) -> None:
     """Members hear who joins and who leaves; the one who left hears nothing more."""
     alice = await join("alice")

@@ -86,7 +86,7 @@ async def test_history_outlives_its_members(join: Join, expect: Expect) -> None:
     check_history(bob, [said("alice", "Anyone?"), said("alice", "Hello?")], "joined an empty room")
 
 
-@pytest.mark.rule("history-first")
+@pytest.mark.rule("history-first", "history-not-repeated")
 async def test_history_is_not_sent_again_live(join: Join, expect: Expect) -> None:
     """What the history frame held is not sent again: the next frame is the next event."""
     alice = await join("alice")

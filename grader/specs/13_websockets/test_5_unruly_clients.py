@@ -36,7 +36,7 @@ async def expect_both(member: Any, one: dict[str, Any], two: dict[str, Any], why
         raise fail(f"{member.label} → expected {why}: {one} and {two} (in any order), got {got}")
 
 
-@pytest.mark.rule("vanished", "leave-event")
+@pytest.mark.rule("vanished", "leave-however")
 async def test_vanished_clients_leave_and_the_room_goes_on(join: Join, expect: Expect) -> None:
     """Clients that vanish without a close are taken out: the others hear it and keep chatting."""
     dave, erin, bob, carol = await room_of(join, expect, "dave", "erin", "bob", "carol")
@@ -55,7 +55,7 @@ async def test_vanished_clients_leave_and_the_room_goes_on(join: Join, expect: E
             await expect(member, said("bob", text), "bob's message after two members vanished")
 
 
-@pytest.mark.rule("broken", "leave-event")
+@pytest.mark.rule("broken", "vanished", "leave-however")
 async def test_broken_connection_does_not_stop_delivery(join: Join, expect: Expect) -> None:
     """A member whose sends fail is taken out; the message still reaches everyone else."""
     dave, bob, carol = await room_of(join, expect, "dave", "bob", "carol")
@@ -73,7 +73,7 @@ async def test_broken_connection_does_not_stop_delivery(join: Join, expect: Expe
         await expect(member, said("bob", "Second"), "bob's next message")
 
 
-@pytest.mark.rule("slow-member")
+@pytest.mark.rule("slow-member", "broadcast-never-waits")
 async def test_stalled_member_does_not_hold_up_the_room(join: Join, expect: Expect) -> None:
     """A member that stops reading delays nobody: the others get every message at once."""
     dave, bob, carol = await room_of(join, expect, "dave", "bob", "carol")
@@ -102,7 +102,7 @@ async def test_member_50_frames_behind_catches_up(join: Join, expect: Expect) ->
     await expect(bob, said("dave", "Back"), "dave's message (dave was only 50 frames behind)")
 
 
-@pytest.mark.rule("backlog", "leave-event")
+@pytest.mark.rule("backlog", "leave-however")
 async def test_member_far_behind_is_dropped(join: Join, expect: Expect) -> None:
     """A member that reads nothing while 200 frames are sent to it is dropped from the room."""
     dave, bob = await room_of(join, expect, "dave", "bob")
