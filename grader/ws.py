@@ -229,12 +229,15 @@ class WebSocketClient:
 
     def vanish(self) -> None:
         """The client disappears without a closing handshake (code 1006, as a dropped TCP
-        connection looks): the app's receive says so, and its sends fail."""
+        connection looks): the app's receive says so, and its sends fail, waiting ones too."""
         self._disconnect(1006)
+        self.resume()
 
     def break_connection(self) -> None:
-        """The connection breaks under the app: its sends fail, its receive hears nothing."""
+        """The connection breaks under the app: its sends fail (waiting ones too), its receive
+        hears nothing."""
         self._gone = True
+        self.resume()
 
     def stall(self) -> None:
         """The client stops reading: the app's sends to it wait until `resume()`."""

@@ -50,7 +50,7 @@ async def test_join_and_leave_events(join: Join, expect: Expect) -> None:
     await expect(carol, said("carol", "Bye, bob"), "carol's own message")
 
 
-@pytest.mark.rule("room-only")
+@pytest.mark.rule("room-only", "in-order")
 async def test_messages_and_events_stay_in_their_room(join: Join, expect: Expect) -> None:
     """Messages, joins and leaves of one room never reach members of another."""
     red = await join("alice", "red")

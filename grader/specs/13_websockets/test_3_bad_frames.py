@@ -90,9 +90,9 @@ async def test_binary_frame_gets_an_error_frame(join: Join, expect: Expect) -> N
 
 @pytest.mark.rule("text-length")
 async def test_text_of_one_and_of_500_characters_is_a_message(join: Join, expect: Expect) -> None:
-    """Texts of 1 and of exactly 500 characters (not bytes: é is one) are messages."""
+    """Texts of 1 and of 500 characters (not bytes: é is one), spaces kept, are messages."""
     bob = await join("bob")
-    for text in ("!", "é" * 500, " "):
+    for text in ("!", "é" * 500, " ", " padded  "):
         await bob.send_json({"type": "message", "text": text})
         await expect(bob, said("bob", text), f"bob's message of {len(text)} characters")
 

@@ -86,7 +86,7 @@ async def test_stalled_member_does_not_hold_up_the_room(join: Join, expect: Expe
     await expect(bob, said("carol", "Four"), "carol's message while dave has stopped reading")
 
 
-@pytest.mark.rule("slow-member", "backlog")
+@pytest.mark.rule("slow-member", "backlog", "in-order")
 async def test_member_50_frames_behind_catches_up(join: Join, expect: Expect) -> None:
     """A member 50 frames behind stays in the room and, once it reads again, gets them all."""
     dave, bob = await room_of(join, expect, "dave", "bob")
