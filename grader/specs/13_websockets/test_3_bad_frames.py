@@ -34,9 +34,10 @@ async def expect_error(client: WebSocketClient, sent: str) -> None:
 
 
 def framed(text: str, size: int) -> str:
-    """A valid message frame padded with an ignored field to exactly `size` characters."""
+    """A valid message frame padded with an ignored field to exactly `size` characters, most of
+    them two bytes long in UTF-8, so that a limit on bytes shows."""
     head = json.dumps({"type": "message", "text": text, "pad": ""})
-    frame = head[:-2] + "x" * (size - len(head)) + '"}'
+    frame = head[:-2] + "é" * (size - len(head)) + '"}'
     assert len(frame) == size, f"the grader built a frame of {len(frame)} characters, not {size}"
     return frame
 

@@ -124,6 +124,20 @@ async def test_member_far_behind_is_dropped(join: Join, expect: Expect) -> None:
         )
 
 
+@pytest.mark.rule("leave-however", "vanished")
+async def test_member_that_left_is_gone_for_good(join: Join, expect: Expect) -> None:
+    """A member that left is out of the room for good: 150 later frames bring no second leave."""
+    alice, bob, carol = await room_of(join, expect, "alice", "bob", "carol")
+    await bob.close()
+    carol.vanish()
+    for name in ("bob", "carol"):
+        await expect(alice, {"type": "leave", "user": name}, f"{name}'s leave event")
+    for number in range(1, 151):
+        text = f"Alone {number}"
+        await alice.send_json({"type": "message", "text": text})
+        await expect(alice, said("alice", text), "alice's own message (bob and carol are gone)")
+
+
 @pytest.mark.rule("vanished", "slow-member")
 async def test_stalled_member_that_vanishes_leaves(join: Join, expect: Expect) -> None:
     """A member that stopped reading and then vanishes leaves at once, its backlog dropped."""
