@@ -3,7 +3,7 @@
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Path, WebSocket, status
@@ -85,26 +85,22 @@ async def chat(
             task.cancel()
         await asyncio.gather(reader, writer, dropped, return_exceptions=True)
         hub.leave(room, member)
-    code = None if reader.cancelled() or reader.exception() else reader.result()
-    if code is not None:
-        # The connection may already be gone; closing it is then nobody's concern.
-        with suppress(Exception):
-            await websocket.close(code=code)
 
 
-async def read_messages(websocket: WebSocket, hub: Hub, room: str, member: Member) -> int | None:
-    """Handle the member's frames until it leaves; returns a close code when it must go."""
+async def read_messages(websocket: WebSocket, hub: Hub, room: str, member: Member) -> None:
+    """Handle the member's frames until it leaves, or sends one too big to read."""
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
-            return None
+            return
         text = frame.get("text")
         if text is None:
             hub.tell(room, member, error("Binary frames are not accepted: send JSON text"))
             continue
         # Checked before parsing, so a huge frame costs nothing more than its length.
         if len(text) > MAX_FRAME_CHARS:
-            return status.WS_1009_MESSAGE_TOO_BIG
+            await websocket.close(code=status.WS_1009_MESSAGE_TOO_BIG)
+            return
         try:
             message = ChatMessage.model_validate_json(text)
         except ValidationError:

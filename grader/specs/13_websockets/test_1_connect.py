@@ -108,6 +108,29 @@ async def test_expiry_is_read_from_the_clock(
         await refused(client, why)
 
 
+@pytest.mark.rule("token-expiry", "clock")
+async def test_expiry_is_not_read_from_the_real_time(
+    connect: Connect, token: MakeToken, clock: Any
+) -> None:
+    """With the app's clock set in 2001, a token whose exp is a minute later is accepted."""
+    clock.now = 1_000_000_000.0
+    client = await connect("lobby", token("alice", exp=60), label="alice in /ws/rooms/lobby")
+    if not client.accepted:
+        raise fail(
+            f"{client.label} with a token whose exp is 60 s after the app's clock (set to 2001 "
+            f"through get_clock) → expected it accepted, but "
+            f"{client.closed.describe() if client.closed else 'nothing came'}: was the real time "
+            "read instead?"
+        )
+    await client.receive_json("the history frame")
+
+
+@pytest.mark.rule("token-claims", "token-accepted")
+async def test_one_character_user_name_is_a_user(join: Join, expect: Expect) -> None:
+    """A sub of one character is a user name like any other."""
+    await join("x")
+
+
 @pytest.mark.rule("room-name")
 @pytest.mark.parametrize("room", ["Lobby", "lob%20by", "lobby_2", "a" * 33, "caf%C3%A9"])
 async def test_bad_room_name_is_refused(
