@@ -125,3 +125,40 @@ async def test_frame_over_4096_characters_closes_with_1009(
     await expect(alice, {"type": "leave", "user": "bob"}, "bob's leave event after his close")
     await alice.send_json({"type": "message", "text": "Carry on"})
     await expect(alice, said("alice", "Carry on"), "alice's message after bob was closed")
+
+
+HOSTILE = {
+    "a lone surrogate in text": '{"type": "message", "text": "\\ud800"}',
+    "nesting 2000 deep": "[" * 2000 + "]" * 2000,
+    "a text nested 300 deep": '{"type": "message", "text": ' + "[" * 300 + "]" * 300 + "}",
+    "NaN": '{"type": "message", "text": NaN}',
+    "an integer past 64 bits": '{"type": "message", "text": 123456789012345678901234567890}',
+    "a NUL byte": '{"type": "message", "text": "\u0000"}\u0000',
+    "a byte order mark": '\ufeff{"type": "message", "text": "hi"}',
+    "a duplicated key": '{"type": "message", "text": "", "text": 7}',
+    "control characters": "\x00\x01\x02\x1b[2J",
+}
+
+
+@pytest.mark.rule("keeps-serving", "bad-message-error")
+async def test_hostile_frames_never_crash_the_connection(join: Join, expect: Expect) -> None:
+    """Hostile frames (nesting 2000 deep, lone surrogates, NaN, NUL) get an answer, not a crash."""
+    bob = await join("bob")
+    for what, text in HOSTILE.items():
+        await bob.send_text(text)
+        frame = await bob.receive(f"an answer to a frame with {what}")
+        if isinstance(frame, Closed):
+            raise fail(f"{bob.label} sent a frame with {what} → {frame.describe()}")
+        try:
+            answer = json.loads(frame)
+        except (json.JSONDecodeError, TypeError):
+            raise fail(
+                f"{bob.label} sent a frame with {what} → got a frame that is not JSON"
+            ) from None
+        if not isinstance(answer, dict) or answer.get("type") not in ("error", "message"):
+            raise fail(
+                f"{bob.label} sent a frame with {what} → expected an error frame (or, where the "
+                f"frame is a valid message, the message), got {json.dumps(answer)[:160]}"
+            )
+    await bob.send_json({"type": "message", "text": "Unharmed"})
+    await expect(bob, said("bob", "Unharmed"), "bob's message after the hostile frames")
