@@ -27,7 +27,6 @@ PENDING = {
     "01_first_routes",
     "05_crud",
     "06_pagination",
-    "07_jwt_auth",
     "09_file_upload",
     "10_rate_limiting",
 }
