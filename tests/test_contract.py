@@ -16,7 +16,6 @@ TRACK = load_track()
 PENDING = {
     "01_first_routes",
     "05_crud",
-    "06_pagination",
     "09_file_upload",
     "10_rate_limiting",
 }

@@ -26,7 +26,6 @@ CASES = sorted(WRONG.glob("*/*.toml"))
 PENDING = {
     "01_first_routes",
     "05_crud",
-    "06_pagination",
     "09_file_upload",
     "10_rate_limiting",
 }
