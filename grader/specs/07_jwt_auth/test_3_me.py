@@ -95,15 +95,13 @@ async def test_me_answers_the_current_user(
         expect_no_secrets(response, account["password"])
 
 
-@pytest.mark.rule("no-header", "me-401", "www-authenticate")
-async def test_missing_authorization_is_401(client: SpecClient, expect_401: Expect401) -> None:
-    """GET /users/me answers 401 with WWW-Authenticate: Bearer when no token is sent."""
+@pytest.mark.rule("no-header", "empty-header", "me-401", "www-authenticate")
+async def test_missing_or_empty_authorization_is_401(
+    client: SpecClient, expect_401: Expect401
+) -> None:
+    """GET /users/me answers 401 with WWW-Authenticate: Bearer without a token: no header, an
+    empty one, or "Bearer" alone."""
     expect_401(await client.get("/users/me"), "without an Authorization header")
-
-
-@pytest.mark.rule("empty-header", "me-401")
-async def test_empty_authorization_is_401(client: SpecClient, expect_401: Expect401) -> None:
-    """GET /users/me answers 401 to an empty Authorization header, and to "Bearer" alone."""
     for value in ("", "Bearer", "Bearer "):
         response = await client.get("/users/me", headers={"Authorization": value})
         expect_401(response, f'with "Authorization: {value}"')
