@@ -108,8 +108,7 @@ async def test_offset_past_the_end_is_an_empty_page(
 
 @pytest.mark.rule("seed-endpoints", "no-cost")
 async def test_seeding_keeps_ids_and_cost_server_side(client: SpecClient) -> None:
-    """Products seeded with an "id" of the client's get ids of the server's, and GET /products
-    lists them so, without their cost."""
+    """Seeding ignores a client's "id", and GET /products lists the products without their cost."""
     one = {"name": "Desk lamp", "category": "tools", "price": 4200, "cost": 2100, "id": 777}
     r = await client.post("/products", json=one)
     first = expect_object(r, 201, "id")

@@ -102,8 +102,7 @@ async def test_q_matches_names_ignoring_case(
 async def test_links_keep_the_filters(
     client: SpecClient, catalog: list[dict[str, Any]], walk: Walk, same_order: SameOrder
 ) -> None:
-    """Following "next" from GET /products with all four filters keeps them, and total counts
-    the products that match all four."""
+    """With all four filters, total counts the products matching all, and the links keep them."""
     filters: dict[str, Any] = {"category": "books", "min_price": 1000, "max_price": 2500, "q": "a"}
     r = await client.get("/products", params={**filters, "limit": 2})
     body = expect_object(r, 200, "next", "total")

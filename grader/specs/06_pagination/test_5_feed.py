@@ -106,8 +106,7 @@ async def walk_by_cursor(
 async def test_feed_first_page_has_a_cursor_and_links(
     client: SpecClient, catalog: list[dict[str, Any]], links: Links, same_order: SameOrder
 ) -> None:
-    """GET /products/feed?limit=5 answers the first 5 by id, a next_cursor, and a next link;
-    without limit, the link has limit=20."""
+    """GET /products/feed?limit=5 answers the first 5 by id, a next_cursor and a next link."""
     r = await client.get(FEED, params={"limit": 5})
     body = expect_object(r, 200, "items", "next_cursor", "next")
     same_order(call(r), body["items"], catalog[:5])
@@ -206,8 +205,7 @@ async def test_feed_insert_mid_walk_repeats_nothing(
 
 @pytest.mark.rule("tamper-proof", "cursor-400")
 async def test_feed_forged_cursor_is_400(client: SpecClient, catalog: list[dict[str, Any]]) -> None:
-    """GET /products/feed answers 400, never 500, to garbage, to an empty cursor=, and to base64
-    of JSON or bytes the server did not sign."""
+    """GET /products/feed answers 400 to garbage, an empty cursor and base64 of unsigned JSON."""
     for cursor in ("garbage", "!!!!", "eyJ", "a.b", "....", "é", "x" * 300, "%00", "\x00", ""):
         expect_status(await client.get(FEED, params={"cursor": cursor}), 400)
     payloads = [
@@ -232,8 +230,7 @@ async def test_feed_forged_cursor_is_400(client: SpecClient, catalog: list[dict[
 async def test_feed_tampered_cursor_is_400(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """GET /products/feed answers 400 to a real cursor with any one character changed, the
-    first and the last included."""
+    """GET /products/feed answers 400 to a real cursor with any one character changed."""
     params: dict[str, Any] = {"sort": "price", "limit": 5}
     cursor = cursor_of(await client.get(FEED, params=params))
     expect_status(await client.get(FEED, params={**params, "cursor": cursor}), 200)
@@ -253,8 +250,7 @@ async def test_feed_tampered_cursor_is_400(
 async def test_feed_cut_or_extended_cursor_is_400(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """GET /products/feed answers 400 to a real cursor cut short, extended, or spliced from
-    two real cursors."""
+    """GET /products/feed answers 400 to a real cursor cut short, extended or spliced."""
     params: dict[str, Any] = {"sort": "price", "limit": 5}
     r = await client.get(FEED, params=params)
     first = cursor_of(r)
@@ -305,8 +301,7 @@ async def test_feed_cursor_signed_with_another_secret_is_400(
 async def test_feed_cursor_for_another_sort_is_400(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """A cursor issued for sort=price answers 400 when sent with sort=name, -price or no sort;
-    one issued without sort works with sort=id, and the other way round."""
+    """A cursor is refused (400) with another sort; no sort and sort=id are the same sort."""
     cursor = cursor_of(await client.get(FEED, params={"sort": "price", "limit": 5}))
     others: list[dict[str, Any]] = [{"sort": "name"}, {"sort": "-price"}, {}]
     for params in others:
@@ -329,8 +324,7 @@ async def test_feed_cursor_for_another_sort_is_400(
 async def test_feed_checks_limit_sort_and_filters(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """GET /products/feed takes limit 1 and 100, and answers 422 to limit 0, 101 or "ten", to a
-    sort off the list, and to filters out of bounds."""
+    """GET /products/feed takes limit 1 to 100, and answers 422 to bad limits, sorts and filters."""
     for limit, count in ((1, 1), (100, 30)):
         r = await client.get(FEED, params={"limit": limit})
         if len(expect_object(r, 200, "items")["items"]) != count:
@@ -364,8 +358,7 @@ async def test_feed_checks_limit_sort_and_filters(
 async def test_feed_items_are_public_products(
     client: SpecClient, catalog: list[dict[str, Any]], expect_public: ExpectPublic
 ) -> None:
-    """Every page of GET /products/feed lists exactly id, name, category and price, and no
-    cursor carries the cost."""
+    """Every page of GET /products/feed lists only public fields; no cursor carries the cost."""
     params: dict[str, Any] = {"sort": "price", "limit": 7}
     for _ in range(6):
         r = await client.get(FEED, params=params)
@@ -386,8 +379,7 @@ async def test_feed_items_are_public_products(
 async def test_feed_walks_every_sort_on_ties(
     client: SpecClient, seed: Seed, same_order: SameOrder
 ) -> None:
-    """Walking GET /products/feed by cursor, 3 a page, lists each product once in the order of
-    each sort (-price, name, -name, -id), on equal names and prices."""
+    """Walking the feed by cursor lists each product once in the order of every sort, on ties."""
     names = ["apple", "Zebra", "apple", "mango", "Zebra", "apple", "kiwi", "apple", "mango"]
     prices = [300, 100, 300, 200, 100, 300, 300, 100, 200]
     rows = await seed(
@@ -406,8 +398,7 @@ async def test_feed_walks_every_sort_on_ties(
 async def test_feed_takes_the_filters(
     client: SpecClient, catalog: list[dict[str, Any]], same_order: SameOrder
 ) -> None:
-    """GET /products/feed with category, min_price, max_price and q lists the products matching
-    all four, page after page."""
+    """Walking the feed with category, min_price, max_price and q lists what matches all four."""
     filters = {"category": "books", "min_price": 1000, "max_price": 2500, "q": "a"}
     wanted = [
         p
@@ -422,8 +413,7 @@ async def test_feed_takes_the_filters(
 async def test_feed_survives_removed_products(
     client: SpecClient, catalog: list[dict[str, Any]], remove: Remove, same_order: SameOrder
 ) -> None:
-    """Products removed during a walk of GET /products/feed?sort=price, the last one of a page
-    included, make no product repeat or go missing."""
+    """Products removed mid-walk, the cursor's own included, make no product repeat or vanish."""
     params: dict[str, Any] = {"sort": "price", "limit": 5}
     r = await client.get(FEED, params=params)
     page = expect_object(r, 200, "items")["items"]

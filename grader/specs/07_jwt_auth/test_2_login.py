@@ -147,8 +147,7 @@ async def test_password_over_72_bytes_works(client: SpecClient) -> None:
 async def test_password_over_72_bytes_is_compared_in_full(
     client: SpecClient, expect_401: Expect401
 ) -> None:
-    """POST /token answers 401 to a password that differs from the real one only after byte 72,
-    up to its last character."""
+    """POST /token answers 401 to a password that differs only after byte 72, to the last one."""
     pairs = [
         (LONG_PASSWORD, LONG_PASSWORD_TWIN),
         ("p" * 127 + "A", "p" * 127 + "B"),

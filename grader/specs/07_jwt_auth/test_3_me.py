@@ -99,8 +99,7 @@ async def test_me_answers_the_current_user(
 async def test_missing_or_empty_authorization_is_401(
     client: SpecClient, expect_401: Expect401
 ) -> None:
-    """GET /users/me answers 401 with WWW-Authenticate: Bearer without a token: no header, an
-    empty one, or "Bearer" alone."""
+    """GET /users/me answers 401 to no Authorization header, an empty one, or "Bearer" alone."""
     expect_401(await client.get("/users/me"), "without an Authorization header")
     for value in ("", "Bearer", "Bearer "):
         response = await client.get("/users/me", headers={"Authorization": value})
@@ -148,8 +147,7 @@ async def test_garbage_token_is_401(
 async def test_edited_payload_is_401(
     client: SpecClient, sign_in: SignIn, expect_401: Expect401
 ) -> None:
-    """GET /users/me answers 401 to a token whose payload or header was edited under the old
-    signature, or whose signature comes from another of the app's own tokens."""
+    """GET /users/me answers 401 to a token whose payload or header was edited, or re-signed."""
     account = await sign_in()
     other = await sign_in("mallory", "mallorys-password-3")
     header, payload, signature = account["access_token"].split(".")

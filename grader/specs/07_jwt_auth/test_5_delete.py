@@ -43,8 +43,7 @@ async def reregister(client: SpecClient, username: str) -> None:
 async def test_deleted_users_tokens_are_401(
     client: SpecClient, sign_in: SignIn, expect_401: Expect401
 ) -> None:
-    """DELETE /users/me answers 204; the account's access token then gets 401 (at GET and DELETE
-    /users/me), and its refresh token too."""
+    """DELETE /users/me answers 204; the account's access and refresh tokens then get 401."""
     account = await sign_in()
     await delete_account(client, account["access_token"])
     response = await client.get("/users/me", headers=bearer(account["access_token"]))
@@ -61,8 +60,7 @@ async def test_deleted_users_tokens_are_401(
 async def test_old_tokens_do_not_open_a_new_account(
     client: SpecClient, sign_in: SignIn, expect_401: Expect401
 ) -> None:
-    """A deleted account's access and refresh tokens get 401 even after someone registers the
-    same username."""
+    """A deleted account's tokens get 401 even after its username is registered again."""
     account = await sign_in()
     await delete_account(client, account["access_token"])
     await reregister(client, account["username"])
