@@ -126,6 +126,20 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/grade_speed.py", *session.posargs)
 
 
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation score of an exercise's specs against its solution, e.g. `-- 07` (cosmic-ray)."""
+    install(session, "mutants")
+    session.run("python", "-m", "grader.dev.mutants", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz an exercise's solution under uvicorn for 5xx, e.g. `-- 07` (schemathesis)."""
+    install(session, "fuzz")
+    session.run("python", "-m", "grader.dev.fuzz", *session.posargs)
+
+
 @nox.session(name="list")
 def list_(session: nox.Session) -> None:
     """Show the track: each exercise's status and best score, the next one, your progress."""

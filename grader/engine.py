@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,10 +31,26 @@ from grader.worker import Job
 SPEC_OUTPUT_LIMIT = 2_000
 EXERCISE_OUTPUT_LIMIT = 4_000
 #: Imported once by the grader before forking, so that grading processes start warm.
-CORE_MODULES = ("pytest", "pytest_asyncio.plugin", "httpx", "fastapi", "asgi_lifespan")
+CORE_MODULES = (
+    "pytest",
+    "pytest_asyncio.plugin",
+    "httpx",
+    "fastapi",
+    "asgi_lifespan",
+    # Imported on first use, by the first spec of every grading process otherwise: anyio's
+    # event loop backend, and pydantic.v1, which FastAPI looks into for every route it adds.
+    "anyio._backends._asyncio",
+    "pydantic.v1",
+)
 #: The longest the grader waits without looking at its grading processes' time and memory.
 WAKE_EVERY = 0.25
+#: How often a grading asks `Engine.cancel_if` whether to go on.
+CANCEL_EVERY = 0.02
 EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
+
+
+class Cancelled(Exception):
+    """`Engine.cancel_if` said to stop: the grading was abandoned and its processes stopped."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,9 @@ def preload(extras: bool) -> None:
     """Import what every grading process needs (and, with `extras`, what most need) once."""
     for name in CORE_MODULES + (EXTRA_MODULES if extras else ()):
         try:
-            importlib.import_module(name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pydantic.v1 warns on newer Pythons
+                importlib.import_module(name)
         except ImportError:
             pass
     importlib.import_module("grader.reporter")
@@ -184,8 +203,19 @@ class Engine:
         #: Stop grading an exercise at its first spec that does not pass.
         self.fail_fast = fail_fast
         self.on_done = on_done
+        #: Asked while grading; True abandons the grading (`grade` raises `Cancelled`).
+        self.cancel_if: Callable[[], bool] | None = None
         self.pipes = processes.Pipes()
         self._active: list[_Run] = []
+        #: Per (target, exercise): runs whose processes `prepare` started, waiting to go.
+        self._ready: dict[tuple[Path, str], list[_Run]] = {}
+        #: Per spec file (`01_first_routes/test_1_look_up.py`): seconds its specs took last time.
+        self._costs: dict[str, float] = {}
+        #: Leave the temporary folders of finished grading processes until `tidy` (or
+        #: `prepare`) is called, rather than remove them before `grade` returns: removing them
+        #: takes tens of milliseconds that someone may be waiting through.
+        self.tidy_later = False
+        self._trash: list[Path] = []
 
     def grade(self, exercises: Sequence[Exercise]) -> RunResult:
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -204,7 +234,12 @@ class Engine:
             preload(extras=len(items) > 1)
         # Cores left over when there are fewer exercises than jobs grade shares of an exercise.
         shares = self.jobs // len(items) if self.fork and items else 1
-        plans = [self._plan(target.resolve(), exercise, shares) for target, exercise in items]
+        plans = [
+            self._ready.pop((target.resolve(), exercise.name), [])
+            or self._plan(target.resolve(), exercise, shares)
+            for target, exercise in items
+        ]
+        self.discard()  # prepared for another grading than this one
         for plan in plans:
             for run in plan:
                 run.plan = plan
@@ -215,7 +250,49 @@ class Engine:
             self._loop(waiting, active)
         finally:
             self.stop()  # after Ctrl-C or any error, no grading process outlives the grading
-        return [_merge([run.result for run in runs]) for runs in plans]
+            if not self.tidy_later:
+                self.tidy()
+        results = [_merge([run.result for run in runs]) for runs in plans]
+        for result in results:
+            self._learn_costs(result)
+        return results
+
+    def prepare(self, exercises: Sequence[Exercise]) -> None:
+        """Start the grading processes of the next `grade(exercises)` now: each loads pytest and
+        its specs, then waits, so that the grading begins with the first spec. Spawned processes
+        are paid for ahead too, so they share an exercise's spec files as forked ones do."""
+        self.discard()
+        if self.fork:
+            preload(extras=len(exercises) > 1)
+        shares = self.jobs // len(exercises) if exercises else 1
+        for exercise in exercises:
+            if not (self.target / exercise.name).is_dir():
+                continue
+            plan = self._plan(self.target, exercise, shares)
+            for run in plan:
+                self._spawn(run, hold=True)
+            self._ready[(self.target, exercise.name)] = plan
+
+    def tidy(self) -> None:
+        """Remove the temporary folders of the grading processes that ended."""
+        while self._trash:
+            shutil.rmtree(self._trash.pop(), ignore_errors=True)
+
+    def discard(self) -> None:
+        """Stop the processes that `prepare` started and no grading took, and tidy up."""
+        for plan in self._ready.values():
+            for run in plan:
+                if run.process is not None:
+                    run.process.kill()
+                    run.process.close()
+                    try:
+                        run.process.wait()
+                    except ChildProcessError:
+                        pass
+                    run.process = None
+                self._remove(run)
+        self._ready.clear()
+        self.tidy()
 
     def stop(self) -> None:
         """Stop every grading process still running, at once, and reap it."""
@@ -228,7 +305,7 @@ class Engine:
                 except ChildProcessError:
                     pass
                 run.process = None
-                _remove(run)
+                self._remove(run)
         self._active = []
 
     def _loop(self, waiting: list[_Run], active: list[_Run]) -> None:
@@ -242,7 +319,8 @@ class Engine:
                     self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
-            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), WAKE_EVERY)):
+            wake = WAKE_EVERY if self.cancel_if is None else CANCEL_EVERY
+            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), wake)):
                 run = next(run for run in active if run.process is process)
                 if fd == process.events:
                     self._on_events(run, data)
@@ -254,6 +332,14 @@ class Engine:
                 if run.finished:
                     active.remove(run)
                     self._finished(run)
+            if self.cancel_if is not None and self.cancel_if():
+                raise Cancelled  # `grade_each` stops every grading process on the way out
+
+    def _remove(self, run: _Run) -> None:
+        """Drop the temporary folder of the run's last process (see `tidy_later`)."""
+        if run.workspace is not None:
+            self._trash.append(run.workspace)
+            run.workspace = None
 
     def _finished(self, run: _Run) -> None:
         runs = run.plan
@@ -262,20 +348,40 @@ class Engine:
 
     # --- one exercise ---------------------------------------------------------------------------
     def _plan(self, target: Path, exercise: Exercise, shares: int) -> list[_Run]:
-        """One run for the exercise, or up to `shares` runs over consecutive spec files."""
+        """One run for the exercise, or up to `shares` runs over its spec files, as even as
+        their cost allows: the time their specs took last time, else their size."""
         files = sorted((SPECS_DIR / exercise.name).glob("test_*.py"))
         shares = min(shares, len(files))
         if shares < 2:
             return [self._new_run(target, exercise)]
-        # Cut where the running size of the files (a fair guess at their cost) crosses a share.
-        total = sum(file.stat().st_size for file in files)
-        groups: list[list[str]] = [[] for _ in range(shares)]
-        running = 0
-        for file in files:
-            index = min(running * shares // max(total, 1), shares - 1)
-            groups[index].append(file.name)
-            running += file.stat().st_size
-        return [self._new_run(target, exercise, tuple(group)) for group in groups if group]
+        known = [self._costs.get(f"{exercise.name}/{file.name}") for file in files]
+        costs = (
+            [float(cost or 0.0) for cost in known]
+            if all(cost is not None for cost in known)
+            else [float(file.stat().st_size) for file in files]
+        )
+        # The costliest file first, each to the share that ends soonest so far.
+        groups: list[list[int]] = [[] for _ in range(shares)]
+        totals = [0.0] * shares
+        for index in sorted(range(len(files)), key=lambda i: -costs[i]):
+            share = totals.index(min(totals))
+            groups[share].append(index)
+            totals[share] += costs[index]
+        return [
+            self._new_run(target, exercise, tuple(files[i].name for i in sorted(group)))
+            for group in groups
+            if group
+        ]
+
+    def _learn_costs(self, result: ExerciseResult) -> None:
+        """Remember what each spec file of the exercise cost, to share it evenly next time."""
+        if any(spec.status is SpecStatus.NOT_RUN for spec in result.specs):
+            return  # cut short: it says little about the next grading
+        costs: dict[str, float] = {}
+        for spec in result.specs:
+            file = spec.id.split("::", 1)[0]
+            costs[file] = costs.get(file, 0.0) + spec.duration
+        self._costs.update(costs)
 
     def _new_run(self, target: Path, exercise: Exercise, files: tuple[str, ...] = ()) -> _Run:
         result = ExerciseResult(
@@ -290,13 +396,24 @@ class Engine:
 
     def _begin(self, run: _Run) -> None:
         run.started = time.perf_counter()
+        prepared = run.process
         if not (run.target / run.exercise.name).is_dir():
+            if prepared is not None:
+                prepared.kill()
+                prepared.close()
+                prepared.wait()
+                run.process = None
+                self._remove(run)
             run.fail(ExerciseStatus.ERROR, f"folder {run.exercise.name} is missing from the target")
             run.close(run.started)
             return
+        if prepared is not None:  # `prepare` started it: its specs are loaded, it waits
+            prepared.release()
+            self.pipes.watch(prepared)
+            return
         self._spawn(run)
 
-    def _spawn(self, run: _Run) -> None:
+    def _spawn(self, run: _Run, *, hold: bool = False) -> None:
         run.done = False
         run.pending = b""
         run.phase = events.RUN
@@ -308,9 +425,11 @@ class Engine:
             deselect=tuple(run.graded()),  # a restarted process skips what is already known
             files=run.files,
             fail_fast=self.fail_fast,
+            hold=hold,
         )
         run.process = processes.start(job, fork=self.fork)
-        self.pipes.watch(run.process)
+        if not hold:  # a held process's pipes are watched once it is told to go
+            self.pipes.watch(run.process)
 
     def _deadline(self, run: _Run) -> float:
         ends = run.started + self.limits.exercise
@@ -354,7 +473,7 @@ class Engine:
                 self._on_events(run, data)
         how = process.wait()
         run.process = None
-        _remove(run)
+        self._remove(run)
         spec_limit, exercise_limit = self.limits.spec, self.limits.exercise
         if killed == "memory":
             message = (
@@ -426,12 +545,16 @@ def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
+    # Shares hold spec files in any order; the specs go back in file order (then their own).
+    specs = sorted(
+        (spec for part in parts for spec in part.specs), key=lambda spec: spec.id.split("::")[0]
+    )
     merged = ExerciseResult(
         number=first.number,
         slug=first.slug,
         title=first.title,
         max_score=first.max_score,
-        specs=[spec for part in parts for spec in part.specs],
+        specs=specs,
         output="".join(part.output for part in parts),
         duration=max(part.duration for part in parts),
     )
@@ -439,13 +562,6 @@ def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
     if failed is not None:
         merged.failure, merged.message = failed.failure, failed.message
     return merged
-
-
-def _remove(run: _Run) -> None:
-    """Remove the temporary folder of the run's last process, whatever state it was left in."""
-    if run.workspace is not None:
-        shutil.rmtree(run.workspace, ignore_errors=True)
-        run.workspace = None
 
 
 def _text(value: object) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from grader import events
@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 #: Folders whose modules must load without writing bytecode: the learners' folders.
 _READ_ONLY: set[str] = set()
+#: Per learner's folder, the modules already seen to lie outside it, by name.
+_OUTSIDE: dict[str, dict[str, ModuleType]] = {}
+
+
+#: Code of the learners' modules, by file and content: each spec imports the app afresh, and
+#: compiling the same source again (milliseconds for a big module) gives the same code.
+_COMPILED: dict[tuple[str, bytes], CodeType | None] = {}
 
 
 class _ReadOnlySourceLoader(importlib.machinery.SourceFileLoader):
@@ -35,6 +42,13 @@ class _ReadOnlySourceLoader(importlib.machinery.SourceFileLoader):
 
     def set_data(self, path: str, data: Buffer, *, _mode: int = 0o666) -> None:
         return None
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        path = self.get_filename(fullname)
+        key = (path, self.get_data(path))
+        if key not in _COMPILED:
+            _COMPILED[key] = super().get_code(fullname)
+        return _COMPILED[key]
 
 
 def _read_only_finder(path: str) -> importlib.machinery.FileFinder:
@@ -80,10 +94,16 @@ def forget_modules(folder: Path) -> None:
     """Drop every imported module whose file lies inside `folder`, so the next import is fresh."""
     # The folder goes on sys.path as an absolute path, so its modules' files start with it.
     prefix = str(folder.resolve()) + os.sep
+    # Every spec calls this twice over thousands of modules: each is looked at once per folder.
+    outside = _OUTSIDE.setdefault(prefix, {})
     for name, module in list(sys.modules.items()):
+        if outside.get(name) is module:
+            continue
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and file.startswith(prefix):
             del sys.modules[name]
+        else:
+            outside[name] = module
     importlib.invalidate_caches()
 
 

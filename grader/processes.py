@@ -20,6 +20,9 @@ from grader.worker import Job
 
 #: Bytes read from a pipe at a time.
 CHUNK = 65536
+#: The grader's ends of the pipes that tell held processes to go. A process forked later must
+#: not keep one open: a held process sees the grader gone when its pipe closes.
+_GO_ENDS: set[int] = set()
 CAN_FORK = hasattr(os, "fork")
 CAN_SELECT_PIPES = os.name == "posix"
 CAN_MEASURE_MEMORY = sys.platform.startswith("linux")
@@ -35,6 +38,30 @@ class Process:
     pid: int | None = None
     popen: subprocess.Popen[bytes] | None = None
     open_pipes: set[int] = field(default_factory=set)
+    #: For a process started with `Job.hold`: the pipe that tells it to go.
+    go: int | None = None
+
+    def release(self) -> None:
+        """Tell a held process to run its specs."""
+        if self.go is not None:
+            try:
+                os.write(self.go, b"g")
+            except OSError:
+                pass  # it is gone: the grader sees its pipes close
+            self._close_go()
+
+    def close(self) -> None:
+        """Close the grader's ends of the process's pipes, for a process never watched."""
+        self._close_go()
+        for fd in self.open_pipes:
+            os.close(fd)
+        self.open_pipes.clear()
+
+    def _close_go(self) -> None:
+        if self.go is not None:
+            _GO_ENDS.discard(self.go)
+            os.close(self.go)
+            self.go = None
 
     def kill(self) -> None:
         """Stop the process and anything it started, at once."""
@@ -83,16 +110,24 @@ def _fork(job: Job) -> Process:
 
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
+    go_r, go_w = os.pipe() if job.hold else (None, None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # or the child would print the grader's buffered text again
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         os.close(events_r)
         os.close(output_r)
-        worker.forked(job, events_w, output_w)
+        for fd in _GO_ENDS | ({go_w} if go_w is not None else set()):
+            os.close(fd)
+        worker.forked(job, events_w, output_w, go_r)
     os.close(events_w)
     os.close(output_w)
-    return Process(events=events_r, output=output_r, pid=pid, open_pipes={events_r, output_r})
+    if go_r is not None and go_w is not None:
+        os.close(go_r)
+        _GO_ENDS.add(go_w)
+    return Process(
+        events=events_r, output=output_r, pid=pid, open_pipes={events_r, output_r}, go=go_w
+    )
 
 
 def _spawn(job: Job) -> Process:
@@ -104,7 +139,8 @@ def _spawn(job: Job) -> Process:
         command,
         cwd=ROOT,
         env=env,
-        stdin=subprocess.DEVNULL,
+        # A held process waits for a byte on its standard input.
+        stdin=subprocess.PIPE if job.hold else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=os.name == "posix",
@@ -114,12 +150,18 @@ def _spawn(job: Job) -> Process:
     events, output = os.dup(popen.stdout.fileno()), os.dup(popen.stderr.fileno())
     popen.stdout.close()
     popen.stderr.close()
+    go = None
+    if popen.stdin is not None:
+        go = os.dup(popen.stdin.fileno())
+        popen.stdin.close()
+        _GO_ENDS.add(go)
     return Process(
         events=events,
         output=output,
         pid=popen.pid,
         popen=popen,
         open_pipes={events, output},
+        go=go,
     )
 
 

@@ -43,13 +43,16 @@ def read_files(folder: Path) -> Files:
 
 
 def replace_files(folder: Path, files: Files) -> None:
-    """Make `folder` hold exactly `files` (junk aside); each file is replaced whole."""
+    """Make `folder` hold exactly `files` (junk aside); each file that differs is replaced
+    whole, and a file that already holds its content is left alone."""
     folder.mkdir(parents=True, exist_ok=True)
-    for relative in read_files(folder):
+    held = read_files(folder)
+    for relative in held:
         if relative not in files:
             (folder / relative).unlink()
     for relative, content in files.items():
-        atomic_write(folder / relative, content)
+        if held.get(relative) != content:
+            atomic_write(folder / relative, content)
     for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -22,8 +22,10 @@ from watchfiles import Change, DefaultFilter, watch
 
 from grader.snapshots import is_junk
 
-#: A burst ends after this long without a change (editors save in several writes).
-QUIET_MS = 50
+#: A burst ends after this long without a change (editors save in several writes, a few
+#: milliseconds apart). Short, since every save waits for it; a burst cut in two costs a grading
+#: that `watch` cancels.
+QUIET_MS = 20
 #: How often to look for changes when polling.
 POLL_MS = 200
 

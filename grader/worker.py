@@ -9,6 +9,7 @@ the grader reads, caps and reports.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import sys
@@ -22,7 +23,16 @@ from grader import ROOT, SPECS_DIR, events
 #: Plugins the specs need; nothing installed in the environment is loaded behind their back.
 PLUGINS = ("pytest_asyncio.plugin",)
 #: pytest's own plugins the grader does without: each either writes files or costs time.
-BLOCKED = ("cacheprovider", "logging", "junitxml", "pastebin", "doctest", "terminal", "stepwise")
+BLOCKED = (
+    "cacheprovider",
+    "logging",
+    "junitxml",
+    "pastebin",
+    "doctest",
+    "terminal",
+    "stepwise",
+    "unraisableexception",
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class Job:
     files: tuple[str, ...] = ()
     #: Stop at the first spec that does not pass.
     fail_fast: bool = False
+    #: Load pytest and the specs, then wait for the grader's word before running them.
+    hold: bool = False
 
     def to_args(self) -> list[str]:
         """The command-line form of the job, for `python -m grader.worker`."""
@@ -50,14 +62,24 @@ class Job:
             *(f"--deselect={spec}" for spec in self.deselect),
             *(f"--file={file}" for file in self.files),
             *(["--fail-fast"] if self.fail_fast else []),
+            *(["--hold"] if self.hold else []),
         ]
 
 
-def run(job: Job) -> int:
-    """Run the job's specs against the learner's app; return pytest's exit code."""
+def run(job: Job, go: int | None = None) -> int:
+    """Run the job's specs against the learner's app; return pytest's exit code. With `go`, wait
+    for a byte on it once the specs are loaded (none: the grader gave up; run nothing)."""
     import pytest
 
-    from grader.reporter import AppExit, Reporter
+    from grader.reporter import AppExit, Hold, Reporter
+
+    if go is not None:
+        from grader.engine import preload
+
+        preload(extras=True)  # held, it has time to import now what apps import
+    # What is imported by now lives as long as the process: the collector need not look at it
+    # again (in a forked process, that is the whole of the grader, imported once).
+    gc.freeze()
 
     def refuse_exit(status: int) -> NoReturn:
         raise AppExit(status)
@@ -85,12 +107,15 @@ def run(job: Job) -> int:
         *(f"--deselect={spec}" for spec in job.deselect),
         *(["--exitfirst"] if job.fail_fast else []),
     ]
-    code = pytest.main(args, plugins=[Reporter(job.target / job.name, paths)])
+    plugins: list[object] = [Reporter(job.target / job.name, paths)]
+    if go is not None:
+        plugins.append(Hold(go))
+    code = pytest.main(args, plugins=plugins)
     events.emit("done", code=int(code))
     return int(code)
 
 
-def forked(job: Job, channel: int, output: int) -> NoReturn:
+def forked(job: Job, channel: int, output: int, go: int | None = None) -> NoReturn:
     """The body of a forked grading process: never returns into the grader's own code."""
     exit_now = os._exit
     code = 70
@@ -98,7 +123,7 @@ def forked(job: Job, channel: int, output: int) -> NoReturn:
         os.setpgid(0, 0)  # one group, so the grader can stop anything the app starts
         _redirect_output(output)
         events.open_channel(channel)
-        code = run(job)
+        code = run(job, go)
     except BaseException:  # noqa: BLE001 - whatever happened, this process must end here
         code = 70
     finally:
@@ -138,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--file", action="append", default=[])
     parser.add_argument("--fail-fast", action="store_true")
+    parser.add_argument("--hold", action="store_true")
     args = parser.parse_args(argv)
+    go = os.dup(0) if args.hold else None  # the word to go comes on standard input
     channel = os.dup(1)
     _redirect_output(os.dup(2))
     events.open_channel(channel)
@@ -149,8 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         deselect=tuple(args.deselect),
         files=tuple(args.file),
         fail_fast=args.fail_fast,
+        hold=args.hold,
     )
-    return run(job)
+    return run(job, go)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,29 @@ from pathlib import Path
 
 #: What rich prints to clear the screen: a scorecard redrawn starts after the last one.
 CLEAR = b"\x1b[2J"
+#: Escape sequences that style text or move the cursor: not what a person reads.
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class Terminal:
     """`command` running in a pseudo-terminal, and everything it printed there."""
 
-    def __init__(self, command: list[str], *, env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        size: tuple[int, int] = (24, 80),
+    ) -> None:
+        """`size` is the terminal's (lines, columns)."""
         import fcntl
+        import struct
         import termios
 
         master, slave = os.openpty()
+        lines, columns = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
 
         def controlling_terminal() -> None:  # so that Ctrl-C on the terminal reaches it
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
@@ -43,22 +56,28 @@ class Terminal:
         self.output = b""
 
     def screen(self, start: int = 0) -> str:
-        """What the terminal shows now: the output since the last clear after `start`."""
-        return self.output[start:].rsplit(CLEAR, 1)[-1].decode(errors="replace")
+        """What the terminal shows now: the text since the last clear after `start`."""
+        return self._screen(start).decode(errors="replace")
 
     def read_until(self, pattern: re.Pattern[bytes], timeout: float, start: int = 0) -> bool:
         """Read until the screen after `start` matches `pattern`; False if it never does."""
         deadline = time.monotonic() + timeout
-        while not pattern.search(self.output[start:].rsplit(CLEAR, 1)[-1]):
+        while not pattern.search(self._screen(start)):
             left = deadline - time.monotonic()
             if left <= 0 or not self._read(left):
-                return bool(pattern.search(self.output[start:].rsplit(CLEAR, 1)[-1]))
+                return bool(pattern.search(self._screen(start)))
         return True
 
     def wait_for(self, pattern: re.Pattern[bytes], timeout: float = 30, start: int = 0) -> None:
         """Like `read_until`, but a screen that never matches fails the test, showing it."""
         if not self.read_until(pattern, timeout, start):
             raise AssertionError(f"no {pattern.pattern!r} in:\n{self.screen(start)}")
+
+    def press(self, keys: str) -> int:
+        """Type `keys` on the terminal; where the output stood before, for `wait_for`'s start."""
+        start = len(self.output)
+        os.write(self.master, keys.encode())
+        return start
 
     def interrupt(self, timeout: float = 15) -> int:
         """Press Ctrl-C, and return the exit status once the command has ended."""
@@ -77,6 +96,9 @@ class Terminal:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         os.close(self.master)
+
+    def _screen(self, start: int) -> bytes:
+        return ESCAPES.sub(b"", self.output[start:].rsplit(CLEAR, 1)[-1])
 
     def _read(self, timeout: float) -> bool:
         """Read what arrives within `timeout`; False once nothing more will."""

@@ -14,10 +14,12 @@ import pytest
 from conftest import ROOT, copy_tree
 
 from grader.cli import main
+from grader.commands.reset import differences
 from grader.manifest import load_track
 from grader.progress import Store
 from grader.results import ExerciseResult, RunResult, SpecResult, SpecStatus
 from grader.snapshots import read_files
+from grader.stubs import make_record, read_record, write_record
 
 EXERCISE = "01_first_routes"
 TASKS = load_track().get(EXERCISE).tasks
@@ -166,9 +168,17 @@ def git(repo: Path, *args: str) -> None:
     )
 
 
+def authors_commit(repo: Path, message: str) -> None:
+    """Commit as the kata's authors do: with the record of the stubs brought up to date."""
+    write_record(repo, make_record(repo / "exercises"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clone-like repository: the kata's commit of exercise 01, then a learner's commit."""
+    """A clone of a kata whose history has a commit where exercise 01's README changed alone,
+    then the learner's commit of an attempt."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     monkeypatch.setenv("KATA_HOME", str(tmp_path / "kata"))
@@ -177,14 +187,46 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for folder in ("exercises", "solutions", "grader/specs"):
         copy_tree(ROOT / folder / EXERCISE, repo / folder / EXERCISE)
     git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "kata: exercise 01")
+    authors_commit(repo, "kata: exercise 01")
+    readme = repo / "exercises" / EXERCISE / "README.md"
+    readme.write_text(readme.read_text() + "\nA sentence the authors added later.\n")
+    authors_commit(repo, "kata: 01's README, alone")
     (repo / "exercises" / EXERCISE / "main.py").write_text("attempt = 1\n")
     git(repo, "commit", "-qam", "learner: my attempt")
     return repo
 
 
-def test_reset_backs_up_then_puts_the_stub_back(
+def the_stub(repo: Path) -> dict[str, bytes]:
+    """Exercise 01 as the authors last committed it in `repo`: README from the second commit,
+    main.py from the first."""
+    return {
+        "README.md": subprocess.run(
+            ["git", "show", f"HEAD~1:exercises/{EXERCISE}/README.md"],
+            cwd=repo,
+            capture_output=True,
+            check=True,
+        ).stdout,
+        "main.py": (ROOT / "exercises" / EXERCISE / "main.py").read_bytes(),
+    }
+
+
+def test_reset_gives_back_the_current_readme_and_stub(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = repo / "exercises" / EXERCISE
+    # The learner annotated the README too, and committed it: their commits never count.
+    (folder / "README.md").write_text("my notes\n")
+    git(repo, "commit", "-qam", "learner: notes")
+    attempt = read_files(folder)
+    code, out = grader(capsys, "reset", "01", "--yes", "--target", str(repo / "exercises"))
+    assert code == 0, out
+    assert read_files(folder) == the_stub(repo)
+    assert b"A sentence the authors added later." in (folder / "README.md").read_bytes()
+    (backup,) = (Path(os.environ["KATA_HOME"]) / "backups" / EXERCISE).iterdir()
+    assert read_files(backup) == attempt and "--restore" in out
+
+
+def test_reset_asks_and_says_which_files_change(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = repo / "exercises"
@@ -193,15 +235,51 @@ def test_reset_backs_up_then_puts_the_stub_back(
     monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
     code, out = grader(capsys, "reset", "01", "--target", str(target))
     assert code == 1 and "Nothing changed" in out
+    assert "Main.py goes back to the stub; notes.py goes away." in out
+    assert "README.md" not in out  # the learner did not change it
     assert read_files(target / EXERCISE) == attempt
     monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
+    readme = target / EXERCISE / "README.md"
+    before = readme.stat().st_mtime_ns
     code, out = grader(capsys, "reset", "01", "--target", str(target))
-    assert code == 0 and "--restore" in out
-    assert read_files(target / EXERCISE) == read_files(ROOT / "exercises" / EXERCISE)
-    (backup,) = (Path(os.environ["KATA_HOME"]) / "backups" / EXERCISE).iterdir()
-    assert read_files(backup) == attempt
+    assert code == 0 and read_files(target / EXERCISE) == the_stub(repo)
+    assert readme.stat().st_mtime_ns == before, "a file the learner did not change was written"
     code, out = grader(capsys, "reset", "01", "--restore", "--yes", "--target", str(target))
     assert code == 0 and read_files(target / EXERCISE) == attempt
+
+
+def test_nothing_to_reset_touches_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # before the learner's attempt
+    folder = repo / "exercises" / EXERCISE
+    times = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    code, out = grader(capsys, "reset", "01", "--yes", "--target", str(repo / "exercises"))
+    assert code == 0 and "nothing to reset" in out and "backed up" not in out
+    assert "Your attempt" not in out
+    assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == times
+    assert not (Path(os.environ["KATA_HOME"]) / "backups").exists()
+
+
+def test_nothing_to_reset_in_the_kata_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs the kata's git history")
+    monkeypatch.setenv("COLUMNS", "300")
+    target = tmp_path / "exercises"
+    for name in ("01_first_routes", "05_crud"):
+        copy_tree(ROOT / "exercises" / name, target / name)
+        code, out = grader(capsys, "reset", name[:2], "--yes", "--target", str(target))
+        assert code == 0 and "nothing to reset" in out, out
+
+
+def test_line_endings_alone_are_no_change() -> None:
+    stub = {"main.py": b"a\nb\n", "README.md": b"x\n"}
+    assert differences({"main.py": b"a\r\nb\r\n", "README.md": b"x\n"}, stub) == []
+    assert differences({"main.py": b"a\nc\n", "extra.py": b""}, stub) == [
+        "README.md",
+        "extra.py",
+        "main.py",
+    ]
 
 
 def test_no_sequence_of_resets_loses_an_attempt(
@@ -221,12 +299,42 @@ def test_no_sequence_of_resets_loses_an_attempt(
         attempts.append(read_files(folder))
     backups = Path(os.environ["KATA_HOME"]) / "backups" / EXERCISE
     kept = [read_files(backup) for backup in backups.iterdir()] + [read_files(folder)]
-    stub = read_files(ROOT / "exercises" / EXERCISE)
-    assert all(files in kept or files == stub for files in attempts)
+    assert all(files in kept or files == the_stub(repo) for files in attempts)
 
 
-def test_reset_needs_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "exercises"
-    copy_tree(ROOT / "exercises" / EXERCISE, target / EXERCISE)
-    code, out = grader(capsys, "reset", "01", "--yes", "--target", str(target))
-    assert code == 2 and "not in a git repository" in out and len(out.strip().splitlines()) == 1
+@pytest.fixture
+def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A download of the kata without git: exercise 01 and the record of the stubs."""
+    monkeypatch.setenv("KATA_HOME", str(tmp_path / "kata"))
+    monkeypatch.setenv("COLUMNS", "300")
+    kata = tmp_path / "fastapi-kata-main"
+    copy_tree(ROOT / "exercises" / EXERCISE, kata / "exercises" / EXERCISE)
+    write_record(kata, make_record(kata / "exercises"))
+    return kata / "exercises"
+
+
+def test_without_git_reset_uses_the_stub_seen_untouched(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = grader(capsys, "list", "--target", str(archive))  # the learner's first command
+    assert code == 0
+    stub = read_files(archive / EXERCISE)
+    (archive / EXERCISE / "main.py").write_text("attempt = 1\n")
+    code, out = grader(capsys, "reset", "01", "--yes", "--target", str(archive))
+    assert code == 0, out
+    assert read_files(archive / EXERCISE) == stub
+
+
+def test_without_git_or_an_untouched_stub_reset_says_how_to_get_one(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (archive / EXERCISE / "main.py").write_text("attempt = 1\n")
+    code, out = grader(capsys, "reset", "01", "--yes", "--target", str(archive))
+    assert code == 2 and len(out.strip().splitlines()) == 1
+    assert "not a git clone" in out and "clone the kata with git" in out
+
+
+def test_the_record_of_the_stubs_is_up_to_date() -> None:
+    assert read_record(ROOT) == make_record(ROOT / "exercises"), (
+        "grader/stubs.lock is out of date: run `python -m grader.stubs` after changing a stub"
+    )

@@ -17,6 +17,7 @@ from grader.progress import record_grading
 from grader.results import ExerciseResult, RunResult
 from grader.scorecard import render
 from grader.storage import atomic_write
+from grader.stubs import keep_pristine
 from grader.target import require_folders, resolve_target
 
 NAME = "grade"
@@ -101,6 +102,7 @@ def engine_for(args: argparse.Namespace, target: Path) -> Engine:
 def run(args: argparse.Namespace, console: Console) -> int:
     track = load_track()
     target = resolve_target(args.target)
+    keep_pristine(target)  # without git, the stubs are kept while they are untouched
     exercises = track.select(args.exercises)
     if args.exercises:
         require_folders(target, exercises, args.target or "exercises")

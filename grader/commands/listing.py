@@ -14,6 +14,7 @@ from grader.manifest import Exercise, Track, load_track
 from grader.progress import ExerciseProgress, Store, target_key
 from grader.results import ExerciseStatus
 from grader.scorecard import STYLES, Marks
+from grader.stubs import keep_pristine
 from grader.target import resolve_target
 
 NAME = "list"
@@ -29,6 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     track = load_track()
     target = resolve_target(args.target)
+    keep_pristine(target)  # without git, the stubs are kept while they are untouched
     progress = Store().progress(target_key(target))
     nxt = next_exercise(track, progress)
     marks = Marks(console)

@@ -1,4 +1,9 @@
-"""`reset EXERCISE [--restore]`: put an exercise's stub back, or bring the latest backup back."""
+"""`reset EXERCISE [--restore]`: put an exercise's stub back, or bring the latest backup back.
+
+The stub is the exercise as the kata's authors last committed it, README included
+(`grader.stubs`). Only the files that differ from it are written or removed, after a backup of
+the folder; when none differ, nothing is touched and reset says so.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from grader.commands import UsageError
 from grader.manifest import Exercise, load_track
 from grader.progress import kata_home, shown
 from grader.snapshots import Backups, Files, read_files, replace_files
-from grader.stubs import StubError, stub_files
+from grader.stubs import StubError, same, stub_at, stub_files
 from grader.target import resolve_target
 
 NAME = "reset"
@@ -29,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--from",
         dest="revision",
         metavar="REV",
-        help="take the stub from this git revision (default: the kata's last change to it)",
+        help="take the stub from this git revision (default: as the kata's authors last made it)",
     )
     parser.add_argument(
         "--target", metavar="DIR", help="folder laid out like exercises/ (default: exercises)"
@@ -45,21 +50,32 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.restore:
         return _restore(args, console, exercise, folder, backups, current)
     try:
-        stub = stub_files(folder, args.revision)
+        stub = _stub(exercise, folder, args.revision)
     except StubError as error:
         raise UsageError(str(error)) from None
-    if current == stub:
-        console.print(f"{exercise.name} is already the stub: nothing to reset.")
+    changed = differences(current, stub)
+    if not changed:
+        console.print(
+            f"{shown(folder)} is already the stub, as the kata's authors last made it: "
+            "nothing to reset, nothing touched."
+        )
         return 0
     if not args.yes and not _confirm(
         console,
-        f"Put the stub of {exercise.number:02d} {exercise.title} back? Your files are "
-        f"backed up in {shown(backups.folder)} first.",
+        f"Put the stub of {exercise.number:02d} {exercise.title} back? {_what(changed, stub)} "
+        f"Your files are backed up in {shown(backups.folder)} first.",
     ):
         console.print("Nothing changed.")
         return 1
     saved = _back_up(backups, current)
-    replace_files(folder, stub)
+    # A file that is the stub's but for its line endings is the learner's to keep as it is.
+    replace_files(
+        folder,
+        {
+            name: current.get(name, content) if name not in changed else content
+            for name, content in stub.items()
+        },
+    )
     console.print(f"{shown(folder)} is the stub again.")
     if saved is not None:
         console.print(
@@ -67,6 +83,35 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"`nox -s reset -- {exercise.number:02d} --restore` brings it back."
         )
     return 0
+
+
+def differences(current: Files, stub: Files) -> list[str]:
+    """The files that putting the stub back would write or remove, in order."""
+    names = sorted(set(current) | set(stub))
+    return [
+        name
+        for name in names
+        if name not in current or name not in stub or not same(current[name], stub[name])
+    ]
+
+
+def _what(changed: list[str], stub: Files) -> str:
+    put = [name for name in changed if name in stub]
+    gone = [name for name in changed if name not in stub]
+    said = []
+    if put:
+        said.append(f"{_names(put)} {'goes' if len(put) == 1 else 'go'} back to the stub")
+    if gone:
+        said.append(f"{_names(gone)} {'goes' if len(gone) == 1 else 'go'} away")
+    return "; ".join(said).capitalize() + "."
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _stub(exercise: Exercise, folder: Path, revision: str | None) -> Files:
+    return stub_at(folder, revision) if revision else stub_files(exercise.name, folder.parent)
 
 
 def _restore(
@@ -89,10 +134,12 @@ def _restore(
         console.print("Nothing changed.")
         return 1
     try:
-        stub: Files | None = stub_files(folder, args.revision)
+        stub: Files | None = _stub(exercise, folder, args.revision)
     except StubError:
         stub = None  # no stub to compare with: back up whatever is there
-    saved = None if current == stub else _back_up(backups, current)
+    saved = (
+        None if stub is not None and not differences(current, stub) else _back_up(backups, current)
+    )
     replace_files(folder, read_files(chosen))
     console.print(f"{shown(folder)} holds your attempt from {shown(chosen)} again.")
     if saved is not None:
