@@ -64,7 +64,7 @@ def issue_tokens(
     session.add(
         RefreshToken(
             token_hash=fingerprint(refresh_token),
-            family=family or secrets.token_hex(16),
+            family=family or secrets.token_hex(),
             user_id=user.id,
             expires_at=now + timedelta(days=settings.refresh_token_days),
         )

@@ -163,12 +163,18 @@ async def test_reuse_revokes_every_descendant(
 async def test_reuse_spares_other_accounts_and_later_logins(
     client: SpecClient, sign_in: SignIn, expect_401: Expect401
 ) -> None:
-    """A reuse revokes alice's chain only: bob's refresh token and alice's next login still work."""
-    alice = await sign_in()
+    """A reuse revokes alice's chain only: bob's older refresh tokens and her next login work."""
     bob = await sign_in("bob", "bobs-own-password-2")
+    bobs = [bob["refresh_token"]]
+    for _ in range(7):
+        bobs.append(await login(client, bob["username"], bob["password"]))
+    alice = await sign_in()
     await refreshed(client, alice["refresh_token"])
     expect_401(await refresh(client, alice["refresh_token"]), "with a refresh token reused")
-    await refreshed(client, bob["refresh_token"], "with bob's refresh token, after alice's reuse")
+    for number, token in enumerate(bobs, start=1):
+        await refreshed(
+            client, token, f"with bob's refresh token {number} of 8, after alice's reuse"
+        )
     again = await login(client, alice["username"], alice["password"])
     await refreshed(client, again, "with the refresh token of alice's login after the reuse")
 
@@ -246,7 +252,7 @@ async def test_refresh_token_expires_after_refresh_token_days(
     refresh_token_days: int,
     expect_401: Expect401,
 ) -> None:
-    """A refresh token works until REFRESH_TOKEN_DAYS have passed by the clock, then 401."""
+    """A refresh token works until REFRESH_TOKEN_DAYS have passed by the clock, from then 401."""
     if not clock.installed:
         raise fail(
             "clock.py defines no get_clock: the grader overrides it to move time (see the "
@@ -262,6 +268,11 @@ async def test_refresh_token_expires_after_refresh_token_days(
         client,
         account["refresh_token"],
         f"with a refresh token issued {refresh_token_days} days minus a second ago",
+    )
+    clock.set(start + lifetime)
+    expect_401(
+        await refresh(client, second),
+        f"with a refresh token issued {refresh_token_days} days ago to the microsecond",
     )
     clock.set(start + lifetime + timedelta(seconds=1))
     expect_401(
