@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -77,6 +78,24 @@ async def test_register_answers_201_with_public_fields(
     response = await register(client)
     expect_account(response, "alice")
     expect_no_secrets(response, PASSWORD)
+
+
+@pytest.mark.rule("argon2-costs", "argon2-memory", "argon2-time-cost")
+async def test_password_is_hashed_at_the_costs_of_the_settings(
+    client: SpecClient, world: World
+) -> None:
+    """The stored argon2 hash uses ARGON2_MEMORY_KIB (1024) and ARGON2_TIME_COST (1)."""
+    expect_status(await register(client), 201)
+    hashes = [text for text in stored_texts(world) if text.startswith("$argon2")]
+    if not hashes:
+        raise fail("POST /users → no argon2 hash ($argon2…) in the database")
+    costs = re.search(r"\$m=(\d+),t=(\d+)", hashes[0])
+    if costs is None or costs.groups() != ("1024", "1"):
+        shown = f"m={costs[1]}, t={costs[2]}" if costs else "no m= and t= in it"
+        raise fail(
+            "POST /users → the argon2 hash should use m=1024 and t=1 (ARGON2_MEMORY_KIB and "
+            f"ARGON2_TIME_COST), got {shown}"
+        )
 
 
 @pytest.mark.rule("username-length", "any-characters")
