@@ -83,11 +83,16 @@ async def test_following_next_visits_every_product_once(
 async def test_last_page_has_no_next(
     client: SpecClient, catalog: list[dict[str, Any]], links: Links
 ) -> None:
-    """GET /products?limit=10 has no next link at offset=20 (the last page, full) nor past it."""
+    """GET /products has no next link on the last page, full (offset=20) or short, nor past it."""
     r = await client.get("/products", params={"limit": 10, "offset": 40})
     body = expect_object(r, 200, "next")
     if body["next"] is not None:
         raise fail(f'{call(r)} → "next" should be null past the end, got {body["next"]!r}')
+    # Six products left, fewer than the limit: 24 + 8 is past the end, though 24 | 8 is not.
+    r = await client.get("/products", params={"limit": 8, "offset": 24})
+    body = expect_object(r, 200, "next")
+    if body["next"] is not None:
+        raise fail(f'{call(r)} → "next" should be null on the last page, got {body["next"]!r}')
     r = await client.get("/products", params={"limit": 10, "offset": 20})
     body = expect_object(r, 200, "items", "next", "prev")
     if body["next"] is not None:

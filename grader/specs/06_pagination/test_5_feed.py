@@ -306,7 +306,11 @@ async def test_feed_cursor_for_another_sort_is_400(
     others: list[dict[str, Any]] = [{"sort": "name"}, {"sort": "-price"}, {}]
     for params in others:
         expect_status(await client.get(FEED, params={**params, "cursor": cursor}), 400)
+    # And the other way round: cursors of other sorts sent with sort=price or sort=name.
+    descending = cursor_of(await client.get(FEED, params={"sort": "-price", "limit": 5}))
+    expect_status(await client.get(FEED, params={"sort": "price", "cursor": descending}), 400)
     implicit = cursor_of(await client.get(FEED, params={"limit": 5}))
+    expect_status(await client.get(FEED, params={"sort": "name", "cursor": implicit}), 400)
     r = await client.get(FEED, params={"sort": "id", "limit": 5, "cursor": implicit})
     if r.status_code != 200:
         raise fail(
