@@ -194,7 +194,7 @@ async def test_duplicate_username_is_409(
 
 
 #: Rounds of the sign-up race: a check-then-insert whose gap is short loses about half of them.
-RACE_ROUNDS = 10
+RACE_ROUNDS = 20
 
 
 @pytest.mark.rule("username-race", "username-taken")

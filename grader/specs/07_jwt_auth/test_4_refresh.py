@@ -219,7 +219,7 @@ async def test_missing_refresh_token_field_is_422(client: SpecClient) -> None:
 
 
 #: Rounds of the refresh race: a read-then-write whose gap is short loses about half of them.
-RACE_ROUNDS = 8
+RACE_ROUNDS = 12
 
 
 @pytest.mark.rule("refresh-race", "refresh-spent")
