@@ -10,7 +10,8 @@ MAX_OFFSET = 10_000
 
 
 # TODO: the filters, `category`, `min_price`, `max_price` and `q`, as query parameters that
-# become SQL conditions (bound values, never strings pasted into SQL).
+# become SQL conditions (bound values, never strings pasted into SQL). Prices go up to
+# `schemas.MAX_INTEGER`, the largest integer SQLite can take.
 
 
 # TODO: the sort: an allow-list of keys (`id`, `name`, `price`, each also with a `-` for

@@ -2,17 +2,22 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: SQLite's largest integer: a bigger one cannot even be sent to the database as a parameter.
+MAX_INTEGER = 2**63 - 1
+
 
 class ProductBase(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=50)
-    price: int = Field(ge=0, description="In cents")
+    price: int = Field(ge=0, le=MAX_INTEGER, description="In cents")
 
 
 class ProductCreate(ProductBase):
     """What the back office sends. Don't change this: the grader seeds products with it."""
 
-    cost: int = Field(ge=0, description="In cents; internal, never shown to clients")
+    cost: int = Field(
+        ge=0, le=MAX_INTEGER, description="In cents; internal, never shown to clients"
+    )
 
 
 class ProductPublic(ProductBase):

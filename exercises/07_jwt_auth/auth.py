@@ -8,4 +8,5 @@ router = APIRouter(tags=["auth"])
 
 # TODO: POST /token, the OAuth2 password flow (a form with username and password).
 
-# TODO: POST /token/refresh, exchanging a refresh token for a new token pair.
+# TODO: POST /token/refresh, exchanging a refresh token for a new token pair. Time refresh
+# tokens by the clock of clock.py (`ClockDep`), never by a datetime.now() of your own.

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import Product
+from schemas import MAX_INTEGER
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -24,8 +25,9 @@ class ProductFilters(BaseModel):
     """Query parameters narrowing the list; every value is bound as data, never spliced in."""
 
     category: str | None = Field(default=None, max_length=50)
-    min_price: int | None = Field(default=None, ge=0)
-    max_price: int | None = Field(default=None, ge=0)
+    # Bounded above too: a bigger integer than SQLite's cannot be bound, and would be a 500.
+    min_price: int | None = Field(default=None, ge=0, le=MAX_INTEGER)
+    max_price: int | None = Field(default=None, ge=0, le=MAX_INTEGER)
     q: str | None = Field(default=None, max_length=100, description="Substring of the name")
 
     def conditions(self) -> list[ColumnElement[bool]]:

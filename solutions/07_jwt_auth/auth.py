@@ -1,7 +1,7 @@
 """Logging in: the OAuth2 password flow, refresh-token rotation, and the current user."""
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import jwt
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy import delete, select, update
 
+from clock import ClockDep
 from database import SessionDep
 from models import RefreshToken, User
 from schemas import RefreshRequest, TokenPair
@@ -56,16 +57,16 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def issue_tokens(
-    session: SessionDep, settings: Settings, user: User, family: str | None = None
+    session: SessionDep, settings: Settings, user: User, now: datetime, family: str | None = None
 ) -> TokenPair:
     """A new access token and a new refresh token, stored by fingerprint only."""
     refresh_token = new_refresh_token()
     session.add(
         RefreshToken(
             token_hash=fingerprint(refresh_token),
-            family=family or secrets.token_hex(16),
+            family=family or secrets.token_hex(),
             user_id=user.id,
-            expires_at=datetime.now(timezone.utc) + timedelta(days=settings.refresh_token_days),
+            expires_at=now + timedelta(days=settings.refresh_token_days),
         )
     )
     session.commit()
@@ -82,6 +83,7 @@ def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     response: Response,
 ) -> TokenPair:
     # One answer for both failures, so the endpoint does not tell which usernames exist.
@@ -97,14 +99,18 @@ def login(
         user.hashed_password = new_hash
     # RFC 6749 §5.1: responses carrying tokens must not be cached.
     response.headers["Cache-Control"] = "no-store"
-    return issue_tokens(session, settings, user)
+    return issue_tokens(session, settings, user, clock())
 
 
 @router.post("/token/refresh")
 def refresh(
-    body: RefreshRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: RefreshRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    response: Response,
 ) -> TokenPair:
-    now = datetime.now(timezone.utc)
+    now = clock()
     invalid = unauthorized("Invalid or expired refresh token")
     stored = session.scalar(
         select(RefreshToken).where(
@@ -130,4 +136,4 @@ def refresh(
     if user is None:
         raise invalid
     response.headers["Cache-Control"] = "no-store"
-    return issue_tokens(session, settings, user, family=stored.family)
+    return issue_tokens(session, settings, user, now, family=stored.family)

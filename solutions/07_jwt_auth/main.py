@@ -30,7 +30,9 @@ app.include_router(auth.router)
 async def validation_error_without_input(
     request: Request, error: RequestValidationError
 ) -> JSONResponse:
-    errors = [{key: value for key, value in e.items() if key != "input"} for e in error.errors()]
+    errors = error.errors()
+    for e in errors:
+        e.pop("input", None)
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"detail": jsonable_encoder(errors)},

@@ -25,9 +25,9 @@ class RefreshToken(Base):
     __tablename__ = "refresh_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(unique=True)
     #: Every token rotated from the same login shares a family, revoked as one on reuse.
-    family: Mapped[str] = mapped_column(String(32), index=True)
+    family: Mapped[str] = mapped_column(index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Set when the token is exchanged; a used token presented again means it was stolen.

@@ -1,14 +1,18 @@
 """Fixtures for the pagination specs: a seeded catalog, walking pages, reading Link headers.
 
 The stub gives `POST /products` and `POST /products/bulk` (marked "Don't change"), so specs
-seed through HTTP and never touch the database file. The catalog has many equal prices, so a
-sort without a tie-breaker shows up as rows repeated or skipped between pages.
+seed through HTTP. Only removals go straight to the database file (the README says so): the API
+has no way to delete. The catalog has many equal prices, so a sort without a tie-breaker shows up
+as rows repeated or skipped between pages.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -36,6 +40,15 @@ Links = Callable[[httpx.Response], dict[str, str]]
 #: `same_order(what, got, expected)`: fail unless the two item lists hold the same ids in the
 #: same order, saying which id repeats, is missing, is extra or is out of place.
 SameOrder = Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
+
+#: `remove(ids)`: delete those rows of the `products` table, straight from the database file.
+Remove = Callable[[list[int]], None]
+
+#: `expect_public(response, items)`: fail unless every item has exactly the public fields.
+ExpectPublic = Callable[[httpx.Response, list[Any]], None]
+
+#: The fields of a product in a list, and no other (the README's "exactly the public fields").
+PUBLIC_FIELDS = {"id", "name", "category", "price"}
 
 _WORDS = ["Quill", "Atlas", "Mosaic", "Lantern", "Zephyr", "Beacon", "Orbit", "Cobalt"]
 _CATEGORIES = ["books", "games", "books", "tools", "games", "books"]
@@ -140,3 +153,32 @@ def same_order() -> SameOrder:
                 raise fail(f"{what} → item {position + 1} has id {id}, expected id {wanted}")
 
     return same_order
+
+
+@pytest.fixture
+def remove(world: World) -> Remove:
+    database = Path(world.env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+    def remove(ids: list[int]) -> None:
+        with closing(sqlite3.connect(database, timeout=30)) as connection, connection:
+            connection.executemany("DELETE FROM products WHERE id = ?", [(id,) for id in ids])
+
+    return remove
+
+
+@pytest.fixture
+def expect_public() -> ExpectPublic:
+    def expect_public(response: httpx.Response, items: list[Any]) -> None:
+        for item in items:
+            if not isinstance(item, dict):
+                raise fail(f"{call(response)} → each item should be a product object, got {item!r}")
+            if set(item) != PUBLIC_FIELDS:
+                extra = sorted(set(item) - PUBLIC_FIELDS)
+                missing = sorted(PUBLIC_FIELDS - set(item))
+                what = f"extra fields {extra}" if extra else f"missing fields {missing}"
+                raise fail(
+                    f"{call(response)} → an item should have exactly id, name, category and "
+                    f"price; it has {what}"
+                )
+
+    return expect_public

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from grader.kit import SpecClient, call, expect_object, expect_status, fail
+from grader.kit import SpecClient, call, expect_no_fields, expect_object, expect_status, fail
 from grader.loader import LoadedApp
 
 pytestmark = pytest.mark.task(5)
@@ -21,6 +21,13 @@ Walk = Callable[..., Awaitable[list[dict[str, Any]]]]
 Links = Callable[[httpx.Response], dict[str, str]]
 SameOrder = Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], None]
 Connect = Callable[..., AbstractAsyncContextManager[SpecClient]]
+Seed = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+Remove = Callable[[list[int]], None]
+ExpectPublic = Callable[[httpx.Response, list[Any]], None]
+
+#: The base64url alphabet, in order: flipping a character's top bit changes the data it holds,
+#: wherever it stands (a last character may have spare low bits, never a spare top bit).
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def sorted_by(products: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
@@ -61,10 +68,45 @@ def tampered(cursor: str, start: int) -> str:
     return cursor[:start] + "!" + cursor[start + 1 :]
 
 
+def flipped(cursor: str, index: int) -> str:
+    """`cursor` with the character at `index` changed so that whatever it encodes changes."""
+    char = cursor[index]
+    new = B64URL[B64URL.index(char) ^ 32] if char in B64URL else ("A" if char != "A" else "B")
+    return cursor[:index] + new + cursor[index + 1 :]
+
+
+def decoded_parts(cursor: str) -> list[bytes]:
+    """Whatever the dot-separated parts of `cursor` decode to as base64, where they do."""
+    parts = []
+    for part in cursor.split("."):
+        try:
+            parts.append(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except ValueError:
+            parts.append(part.encode())
+    return parts
+
+
+async def walk_by_cursor(
+    client: SpecClient, params: dict[str, Any], pages: int = 40
+) -> list[dict[str, Any]]:
+    """Every item of the feed from `params` on, following next_cursor."""
+    params = dict(params)
+    items: list[dict[str, Any]] = []
+    for _ in range(pages):
+        r = await client.get(FEED, params=params)
+        body = expect_object(r, 200, "items", "next_cursor")
+        items.extend(body["items"])
+        if body["next_cursor"] is None:
+            return items
+        params["cursor"] = cursor_of(r)
+    raise fail(f"{call(r)} → still a next_cursor after {pages} pages")
+
+
+@pytest.mark.rule("feed-items", "feed-next", "feed-link", "feed-cursor")
 async def test_feed_first_page_has_a_cursor_and_links(
     client: SpecClient, catalog: list[dict[str, Any]], links: Links, same_order: SameOrder
 ) -> None:
-    """GET /products/feed?limit=5 answers the first 5 by id, a next_cursor, and a next link."""
+    """GET /products/feed?limit=5 answers the first 5 by id, a next_cursor and a next link."""
     r = await client.get(FEED, params={"limit": 5})
     body = expect_object(r, 200, "items", "next_cursor", "next")
     same_order(call(r), body["items"], catalog[:5])
@@ -78,8 +120,16 @@ async def test_feed_first_page_has_a_cursor_and_links(
     header = links(r).get("next")
     if header is None or httpx.URL(header).path != FEED or query_of(header) != query_of(next_url):
         raise fail(f'{call(r)} → the Link header should have <{next_url}>; rel="next"')
+    r = await client.get(FEED)
+    body = expect_object(r, 200, "next", "next_cursor")
+    if not isinstance(body["next"], str):
+        raise fail(f'{call(r)} → "next" should be a URL, got {body["next"]!r}')
+    params = dict(httpx.URL(body["next"]).params.multi_items())
+    if params.get("limit") != "20" or params.get("cursor") != body["next_cursor"]:
+        raise fail(f'{call(r)} → "next" should have limit=20 and the cursor: {body["next"]}')
 
 
+@pytest.mark.rule("feed-items", "feed-cursor", "ties")
 async def test_feed_cursor_walk_on_ties_visits_every_product_once(
     client: SpecClient, catalog: list[dict[str, Any]], same_order: SameOrder
 ) -> None:
@@ -100,6 +150,7 @@ async def test_feed_cursor_walk_on_ties_visits_every_product_once(
     )
 
 
+@pytest.mark.rule("feed-last-page", "feed-link")
 async def test_feed_last_page_has_no_cursor(
     client: SpecClient, catalog: list[dict[str, Any]], links: Links
 ) -> None:
@@ -118,6 +169,7 @@ async def test_feed_last_page_has_no_cursor(
         raise fail(f'{call(r)} → the Link header should have no rel="next" on the last page')
 
 
+@pytest.mark.rule("feed-next", "feed-filters", "feed-sort")
 async def test_feed_next_keeps_filter_and_sort(
     client: SpecClient, catalog: list[dict[str, Any]], walk: Walk, same_order: SameOrder
 ) -> None:
@@ -127,6 +179,7 @@ async def test_feed_next_keeps_filter_and_sort(
     same_order(f"following next from GET {FEED}?category=books&sort=-price&limit=4", items, wanted)
 
 
+@pytest.mark.rule("keyset")
 async def test_feed_insert_mid_walk_repeats_nothing(
     client: SpecClient, catalog: list[dict[str, Any]], same_order: SameOrder
 ) -> None:
@@ -150,16 +203,11 @@ async def test_feed_insert_mid_walk_repeats_nothing(
     same_order("walking the feed by price while products were added", items, wanted)
 
 
-async def test_feed_garbage_cursor_is_400(
-    client: SpecClient, catalog: list[dict[str, Any]]
-) -> None:
-    """GET /products/feed?cursor=<garbage> answers 400, never 500."""
-    for cursor in ("garbage", "!!!!", "eyJ", "a.b", "....", "é", "x" * 300, "%00"):
-        expect_status(await client.get(FEED, params={"cursor": cursor}), 400)
-
-
+@pytest.mark.rule("tamper-proof", "cursor-400")
 async def test_feed_forged_cursor_is_400(client: SpecClient, catalog: list[dict[str, Any]]) -> None:
-    """GET /products/feed answers 400 to base64 of JSON or bytes the server did not sign."""
+    """GET /products/feed answers 400 to garbage, an empty cursor and base64 of unsigned JSON."""
+    for cursor in ("garbage", "!!!!", "eyJ", "a.b", "....", "é", "x" * 300, "%00", "\x00", ""):
+        expect_status(await client.get(FEED, params={"cursor": cursor}), 400)
     payloads = [
         b'{"id": 1}',
         b'{"sort": "price", "value": 0, "id": 0}',
@@ -178,18 +226,57 @@ async def test_feed_forged_cursor_is_400(client: SpecClient, catalog: list[dict[
             expect_status(await client.get(FEED, params={"cursor": cursor}), 400)
 
 
+@pytest.mark.rule("tamper-proof", "cursor-400")
 async def test_feed_tampered_cursor_is_400(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """GET /products/feed with a real cursor with one character changed answers 400."""
+    """GET /products/feed answers 400 to a real cursor with any one character changed."""
     params: dict[str, Any] = {"sort": "price", "limit": 5}
     cursor = cursor_of(await client.get(FEED, params=params))
     expect_status(await client.get(FEED, params={**params, "cursor": cursor}), 200)
     for start in (len(cursor) // 3, 2 * len(cursor) // 3):
         bad = tampered(cursor, start)
         expect_status(await client.get(FEED, params={**params, "cursor": bad}), 400)
+    for index in range(len(cursor)):
+        r = await client.get(FEED, params={**params, "cursor": flipped(cursor, index)})
+        if r.status_code != 400:
+            raise fail(
+                f"{call(r)} → expected 400 for the real cursor with character {index + 1} of "
+                f"{len(cursor)} changed, got {r.status_code}"
+            )
 
 
+@pytest.mark.rule("tamper-proof", "cursor-400")
+async def test_feed_cut_or_extended_cursor_is_400(
+    client: SpecClient, catalog: list[dict[str, Any]]
+) -> None:
+    """GET /products/feed answers 400 to a real cursor cut short, extended or spliced."""
+    params: dict[str, Any] = {"sort": "price", "limit": 5}
+    r = await client.get(FEED, params=params)
+    first = cursor_of(r)
+    second = cursor_of(await client.get(FEED, params={**params, "cursor": first}))
+    near_misses = {
+        "without its last character": first[:-1],
+        "without its last four characters": first[:-4],
+        "without its first character": first[1:],
+        "followed by one more character": first + "A",
+        "followed by four more characters": first + "AAAA",
+        "written twice": first + first,
+        "cut in half": first[: len(first) // 2],
+    }
+    if first.count(".") == 1 and second.count(".") == 1:
+        near_misses["spliced from two real cursors"] = (
+            first.split(".")[0] + "." + second.split(".")[1]
+        )
+    for what, cursor in near_misses.items():
+        if cursor in (first, second):
+            continue
+        r = await client.get(FEED, params={**params, "cursor": cursor})
+        if r.status_code != 400:
+            raise fail(f"{call(r)} → expected 400 for a real cursor {what}, got {r.status_code}")
+
+
+@pytest.mark.rule("tamper-proof", "cursor-secret")
 async def test_feed_cursor_signed_with_another_secret_is_400(
     client: SpecClient,
     catalog: list[dict[str, Any]],
@@ -210,21 +297,136 @@ async def test_feed_cursor_signed_with_another_secret_is_400(
             )
 
 
+@pytest.mark.rule("cursor-sort")
 async def test_feed_cursor_for_another_sort_is_400(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """A cursor issued for sort=price answers 400 when sent with sort=name, -price or no sort."""
+    """A cursor is refused (400) with another sort; no sort and sort=id are the same sort."""
     cursor = cursor_of(await client.get(FEED, params={"sort": "price", "limit": 5}))
     others: list[dict[str, Any]] = [{"sort": "name"}, {"sort": "-price"}, {}]
     for params in others:
         expect_status(await client.get(FEED, params={**params, "cursor": cursor}), 400)
+    # And the other way round: cursors of other sorts sent with sort=price or sort=name.
+    descending = cursor_of(await client.get(FEED, params={"sort": "-price", "limit": 5}))
+    expect_status(await client.get(FEED, params={"sort": "price", "cursor": descending}), 400)
+    implicit = cursor_of(await client.get(FEED, params={"limit": 5}))
+    expect_status(await client.get(FEED, params={"sort": "name", "cursor": implicit}), 400)
+    r = await client.get(FEED, params={"sort": "id", "limit": 5, "cursor": implicit})
+    if r.status_code != 200:
+        raise fail(
+            f"{call(r)} with a cursor issued without sort → expected 200, got {r.status_code}"
+        )
+    explicit = cursor_of(await client.get(FEED, params={"sort": "id", "limit": 5}))
+    r = await client.get(FEED, params={"limit": 5, "cursor": explicit})
+    if r.status_code != 200:
+        raise fail(
+            f"{call(r)} with a cursor issued for sort=id → expected 200, got {r.status_code}"
+        )
 
 
-async def test_feed_checks_limit_and_sort(
+@pytest.mark.rule("feed-limit", "feed-sort", "feed-filters")
+async def test_feed_checks_limit_sort_and_filters(
     client: SpecClient, catalog: list[dict[str, Any]]
 ) -> None:
-    """GET /products/feed answers 422 to limit 0, 101 or "ten", and to sort=cost."""
-    bad: list[dict[str, Any]] = [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"sort": "cost"}]
+    """GET /products/feed takes limit 1 to 100, and answers 422 to bad limits, sorts and filters."""
+    for limit, count in ((1, 1), (100, 30)):
+        r = await client.get(FEED, params={"limit": limit})
+        if len(expect_object(r, 200, "items")["items"]) != count:
+            raise fail(f"{call(r)} → expected {count} items")
+    bad: list[dict[str, Any]] = [
+        {"limit": 0},
+        {"limit": -1},
+        {"limit": 101},
+        {"limit": "99999999999999999999"},
+        {"limit": "ten"},
+        {"limit": "2.5"},
+        {"sort": "cost"},
+        {"sort": "-cost"},
+        {"sort": "category"},
+        {"sort": "price desc"},
+        {"sort": ""},
+        {"category": "x" * 51},
+        {"q": "x" * 101},
+        {"min_price": -1},
+        {"max_price": -1},
+        {"min_price": 2**63},
+        {"max_price": "cheap"},
+    ]
     for params in bad:
-        expect_status(await client.get(FEED, params=params), 422)
-    expect_status(await client.get(FEED, params={"limit": 100}), 200)
+        r = await client.get(FEED, params=params)
+        if r.status_code != 422:
+            raise fail(f"{call(r)} → expected 422, got {r.status_code}")
+
+
+@pytest.mark.rule("public-fields", "no-cost")
+async def test_feed_items_are_public_products(
+    client: SpecClient, catalog: list[dict[str, Any]], expect_public: ExpectPublic
+) -> None:
+    """Every page of GET /products/feed lists only public fields; no cursor carries the cost."""
+    params: dict[str, Any] = {"sort": "price", "limit": 7}
+    for _ in range(6):
+        r = await client.get(FEED, params=params)
+        body = expect_object(r, 200, "items", "next_cursor")
+        expect_no_fields(r, body, {"cost"})
+        expect_public(r, body["items"])
+        if body["next_cursor"] is None:
+            return
+        cursor = cursor_of(r)
+        if any(b"cost" in part for part in decoded_parts(cursor)):
+            raise fail(
+                f'{call(r)} → the cursor carries the product\'s "cost" (base64 hides nothing)'
+            )
+        params["cursor"] = cursor
+
+
+@pytest.mark.rule("keyset", "feed-sort", "ties")
+async def test_feed_walks_every_sort_on_ties(
+    client: SpecClient, seed: Seed, same_order: SameOrder
+) -> None:
+    """Walking the feed by cursor lists each product once in the order of every sort, on ties."""
+    names = ["apple", "Zebra", "apple", "mango", "Zebra", "apple", "kiwi", "apple", "mango"]
+    prices = [300, 100, 300, 200, 100, 300, 300, 100, 200]
+    rows = await seed(
+        [
+            {"name": name, "category": "fruit", "price": price, "cost": 5}
+            for name, price in zip(names * 2, prices * 2, strict=True)
+        ]
+    )
+    for sort in ("-price", "name", "-name", "-id"):
+        items = await walk_by_cursor(client, {"sort": sort, "limit": 3})
+        what = f"walking GET {FEED}?sort={sort}&limit=3 by cursor"
+        same_order(what, items, sorted_by(rows, sort))
+
+
+@pytest.mark.rule("feed-filters", "keyset")
+async def test_feed_takes_the_filters(
+    client: SpecClient, catalog: list[dict[str, Any]], same_order: SameOrder
+) -> None:
+    """Walking the feed with category, min_price, max_price and q lists what matches all four."""
+    filters = {"category": "books", "min_price": 1000, "max_price": 2500, "q": "a"}
+    wanted = [
+        p
+        for p in catalog
+        if p["category"] == "books" and 1000 <= p["price"] <= 2500 and "a" in p["name"].lower()
+    ]
+    items = await walk_by_cursor(client, {**filters, "sort": "price", "limit": 2})
+    same_order(f"walking GET {FEED} with all four filters", items, sorted_by(wanted, "price"))
+
+
+@pytest.mark.rule("cursor-removed", "removed-products", "keyset")
+async def test_feed_survives_removed_products(
+    client: SpecClient, catalog: list[dict[str, Any]], remove: Remove, same_order: SameOrder
+) -> None:
+    """Products removed mid-walk, the cursor's own included, make no product repeat or vanish."""
+    params: dict[str, Any] = {"sort": "price", "limit": 5}
+    r = await client.get(FEED, params=params)
+    page = expect_object(r, 200, "items")["items"]
+    params["cursor"] = cursor_of(r)
+    order = sorted_by(catalog, "price")
+    seen = [item["id"] for item in page]
+    # The last product of the page (the cursor's position), and two that were not reached yet.
+    gone = {seen[-1], order[12]["id"], order[20]["id"]}
+    remove(sorted(gone))
+    rest = await walk_by_cursor(client, params)
+    wanted = [p for p in order[len(page) :] if p["id"] not in gone]
+    same_order(f"walking {FEED}?sort=price after products were removed", rest, wanted)

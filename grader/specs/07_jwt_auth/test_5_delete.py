@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from grader.kit import SpecClient, call, expect_status, fail
+from grader.kit import SpecClient, call, expect_object, expect_status, fail
 
 pytestmark = pytest.mark.task(5)
 
@@ -26,37 +26,91 @@ async def delete_account(client: SpecClient, access_token: str) -> None:
         raise fail(f"{call(response)} → a 204 has no body, got {response.text[:80]!r}")
 
 
-async def test_deleted_users_access_token_is_401(
+async def refresh(client: SpecClient, token: str) -> httpx.Response:
+    return await client.post("/token/refresh", json={"refresh_token": token})
+
+
+async def reregister(client: SpecClient, username: str) -> None:
+    again = await client.post("/users", json={"username": username, "password": "another-pass-2"})
+    if again.status_code != 201:
+        raise fail(
+            f"{call(again)} with the username of a deleted account → expected 201, got "
+            f"{again.status_code}: a deleted account frees its username"
+        )
+
+
+@pytest.mark.rule("delete-204", "deleted-account", "delete-tokens-dead")
+async def test_deleted_users_tokens_are_401(
     client: SpecClient, sign_in: SignIn, expect_401: Expect401
 ) -> None:
-    """DELETE /users/me answers 204; the account's access token then gets 401."""
+    """DELETE /users/me answers 204; the account's access and refresh tokens then get 401."""
     account = await sign_in()
     await delete_account(client, account["access_token"])
     response = await client.get("/users/me", headers=bearer(account["access_token"]))
     expect_401(response, "with the access token of a deleted account")
-
-
-async def test_deleted_users_refresh_token_is_401(
-    client: SpecClient, sign_in: SignIn, expect_401: Expect401
-) -> None:
-    """POST /token/refresh answers 401 to the refresh token of a deleted account."""
-    account = await sign_in()
-    await delete_account(client, account["access_token"])
-    response = await client.post("/token/refresh", json={"refresh_token": account["refresh_token"]})
-    expect_401(response, "with the refresh token of a deleted account")
-
-
-async def test_old_token_does_not_open_a_new_account(
-    client: SpecClient, sign_in: SignIn, expect_401: Expect401
-) -> None:
-    """A deleted account's access token gets 401 even after someone registers the same username."""
-    account = await sign_in()
-    await delete_account(client, account["access_token"])
-    again = await client.post(
-        "/users", json={"username": account["username"], "password": "another-password-2"}
+    again = await client.delete("/users/me", headers=bearer(account["access_token"]))
+    expect_401(again, "with the access token of an account already deleted")
+    expect_401(
+        await refresh(client, account["refresh_token"]),
+        "with the refresh token of a deleted account",
     )
-    expect_status(again, 201)
+
+
+@pytest.mark.rule("delete-tokens-dead", "deleted-account")
+async def test_old_tokens_do_not_open_a_new_account(
+    client: SpecClient, sign_in: SignIn, expect_401: Expect401
+) -> None:
+    """A deleted account's tokens get 401 even after its username is registered again."""
+    account = await sign_in()
+    await delete_account(client, account["access_token"])
+    await reregister(client, account["username"])
     response = await client.get("/users/me", headers=bearer(account["access_token"]))
     expect_401(
         response, "with the token of a deleted account, after its username was re-registered"
     )
+    expect_401(
+        await refresh(client, account["refresh_token"]),
+        "with the refresh token of a deleted account, after its username was re-registered",
+    )
+
+
+@pytest.mark.rule("delete-others")
+async def test_other_accounts_are_untouched(client: SpecClient, sign_in: SignIn) -> None:
+    """After alice deletes her account, bob's access and refresh tokens still work."""
+    bob = await sign_in("bob", "bobs-own-password-2")
+    alice = await sign_in()
+    await delete_account(client, alice["access_token"])
+    response = await client.get("/users/me", headers=bearer(bob["access_token"]))
+    body = expect_object(response, 200, "id", "username")
+    if body["username"] != "bob" or body["id"] != int(bob["id"]):
+        raise fail(f"{call(response)} with bob's token → expected bob, got {response.text[:80]}")
+    refreshed = await refresh(client, bob["refresh_token"])
+    if refreshed.status_code != 200:
+        raise fail(
+            f"{call(refreshed)} with bob's refresh token, after alice deleted her account → "
+            f"expected 200, got {refreshed.status_code}"
+        )
+
+
+@pytest.mark.rule("delete-401", "www-authenticate")
+async def test_delete_without_a_valid_token_is_401(
+    client: SpecClient, sign_in: SignIn, expect_401: Expect401
+) -> None:
+    """DELETE /users/me answers 401 without a valid access token, and deletes nothing."""
+    account = await sign_in()
+    attempts = {
+        "without an Authorization header": {},
+        "with a garbage bearer token": bearer("garbage"),
+        "with the refresh token as bearer token": bearer(account["refresh_token"]),
+        "with the access token under the Basic scheme": {
+            "Authorization": f"Basic {account['access_token']}"
+        },
+    }
+    for what, headers in attempts.items():
+        expect_401(await client.delete("/users/me", headers=headers), what)
+    me = await client.get("/users/me", headers=bearer(account["access_token"]))
+    if me.status_code != 200:
+        raise fail(
+            f"{call(me)} after DELETE /users/me attempts without a valid token → expected 200, "
+            f"got {me.status_code}: the account must still be there"
+        )
