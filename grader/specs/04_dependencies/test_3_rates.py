@@ -189,13 +189,21 @@ async def test_currency_the_rates_do_not_list(client: SpecClient) -> None:
 
 
 @pytest.mark.rule("currency-format")
-async def test_currency_must_be_three_capital_letters(client: SpecClient) -> None:
-    """currency=usd, EURO, US1, US and an empty one answer 422."""
-    for currency in ("usd", "EURO", "US1", "US", "", "Usd"):
-        for path in ("/books", "/books/1"):
-            response = await client.get(path, params={"currency": currency})
-            if response.status_code != 422:
-                raise fail(f"{call(response)} → expected 422, got {response.status_code}")
+async def test_currency_must_be_three_capital_letters(
+    client: SpecClient, rates: Fake, unavailable: Callable[[], BaseException]
+) -> None:
+    """currency=usd, EURO, US1 or empty answers 422, even while the rates service is down."""
+    for down in (False, True):
+        rates.error = unavailable() if down else None
+        for currency in ("usd", "EURO", "US1", "US", "", "Usd", "XUSD"):
+            for path in ("/books", "/books/1"):
+                response = await client.get(path, params={"currency": currency})
+                if response.status_code != 422:
+                    raise fail(
+                        f"{call(response)}{' while the rates service is down' if down else ''} "
+                        f"→ expected 422, got {response.status_code}: a code that is not three "
+                        "capital letters is refused before any rate is looked for"
+                    )
 
 
 @pytest.mark.rule("rates-503", "503-vs-500")
