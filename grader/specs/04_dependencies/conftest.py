@@ -54,6 +54,10 @@ ADMIN = {"X-API-Key": ADMIN_KEY}
 DEFAULT_RATES = {"USD": "1.25", "GBP": "0.80", "CHF": "0.90"}
 #: The fixed rates of the given rates.py, which the app's own service answers with.
 FIXED_RATES = {"USD": "1.08", "GBP": "0.85", "CHF": "0.94", "SEK": "11.50"}
+#: `stored(sql, *args)`: rows read straight from the app's database file.
+Stored = Callable[..., list[tuple[Any, ...]]]
+#: The columns of the books table, as `at_answer` reads them.
+BOOK_COLUMNS = "id, isbn, title, author, price_cents"
 #: The fields of a book, as every response shows it.
 BOOK_FIELDS = ("id", "isbn", "title", "author", "price_cents", "currency")
 #: The seed catalogue: id → (isbn, title, author, price in euro cents).
@@ -311,6 +315,39 @@ async def safe_admin(running: Any, exercise_dir: Path) -> AsyncIterator[SpecClie
         yield client
 
 
+#: `await at_answer(method, path, **options)`: the admin client's response, and the rows of the
+#: books table (id, isbn, title, author, price_cents) as the database file held them at the moment
+#: the app started sending that response (README, "the moment of the answer").
+AtAnswer = Callable[..., Awaitable[tuple[httpx.Response, list[tuple[Any, ...]]]]]
+
+
+@pytest.fixture
+def at_answer(running: Any, exercise_dir: Path, stored: Stored) -> AtAnswer:
+    async def at_answer(
+        method: str, path: str, **options: Any
+    ) -> tuple[httpx.Response, list[tuple[Any, ...]]]:
+        seen: list[list[tuple[Any, ...]]] = []
+
+        async def watched_app(scope: Any, receive: Any, send: Any) -> None:
+            async def watched_send(message: Any) -> None:
+                # The status line and headers go first: whatever the app commits after this point
+                # (in a dependency's cleanup, say) is committed after the client has its answer.
+                if message["type"] == "http.response.start" and not seen:
+                    seen.append(stored(f"SELECT {BOOK_COLUMNS} FROM books ORDER BY id"))
+                await send(message)
+
+            await running(scope, receive, watched_send)
+
+        transport = httpx.ASGITransport(app=watched_app, client=CLIENT_ADDRESS)
+        async with SpecClient(
+            folder=exercise_dir, transport=transport, base_url=BASE_URL, headers=ADMIN
+        ) as client:
+            response = await client.request(method, path, **options)
+        return response, seen[0] if seen else []
+
+    return at_answer
+
+
 # --- checks ---------------------------------------------------------------------------------
 #: `book(response, status)`: the body as a book (all its fields); fails otherwise.
 BookCheck = Callable[..., dict[str, Any]]
@@ -399,10 +436,6 @@ def break_books(world: World) -> BreakBooks:
             connection.commit()
 
     return break_books
-
-
-#: `stored(sql, *args)`: rows read straight from the app's database file.
-Stored = Callable[..., list[tuple[Any, ...]]]
 
 
 @pytest.fixture

@@ -188,7 +188,7 @@ async def test_currency_the_rates_do_not_list(client: SpecClient) -> None:
                 )
 
 
-@pytest.mark.rule("currency-format")
+@pytest.mark.rule("currency-format", "currency-format-first")
 async def test_currency_must_be_three_capital_letters(
     client: SpecClient, rates: Fake, unavailable: Callable[[], BaseException]
 ) -> None:
@@ -204,6 +204,11 @@ async def test_currency_must_be_three_capital_letters(
                         f"→ expected 422, got {response.status_code}: a code that is not three "
                         "capital letters is refused before any rate is looked for"
                     )
+    if rates.calls:
+        raise fail(
+            f"GET /books?currency=usd, EURO, US1, ... → the rates service was called {rates.calls} "
+            "time(s), expected none: a code that is not three capital letters needs no rates"
+        )
 
 
 @pytest.mark.rule("rates-503", "503-vs-500")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -18,6 +18,8 @@ SeedBook = Callable[..., dict[str, Any]]
 Same = Callable[[httpx.Response, Any, Any, str], None]
 Stored = Callable[..., list[tuple[Any, ...]]]
 ClientAt = Callable[..., SpecClient]
+AtAnswer = Callable[..., Awaitable[tuple[httpx.Response, list[tuple[Any, ...]]]]]
+Fake = Any
 
 #: The key every app is started with (see conftest.py).
 KEY = "kata-4dm1n-7f3b9c2e5a8d1f6b0c4e9"
@@ -301,12 +303,103 @@ async def test_empty_setting_closes_the_admin_api(
     client_at: ClientAt, seed_book: SeedBook, same: Same
 ) -> None:
     """With ADMIN_API_KEY empty, every admin request answers 401, an empty X-API-Key included."""
-    for headers in ({}, {"X-API-Key": ""}, {"X-API-Key": KEY}, {"X-API-Key": " "}):
+    for headers in ({}, {"X-API-Key": ""}, {"X-API-Key": KEY}, {"X-API-Key": "x"}):
         async with client_at(headers=headers) as client:
             for response in await admin_requests(client):
                 refused(response, f"with ADMIN_API_KEY empty and headers {headers}")
     async with client_at() as client:
         await untouched(client, seed_book, same)
+
+
+@pytest.mark.rule("admin-unknown-404")
+async def test_unknown_admin_paths_are_404(client_at: ClientAt) -> None:
+    """GET /admin, GET /admin/nothing, DELETE /admin/nothing/5: 404, with or without the key."""
+    for what, headers in (("no key", {}), ("a wrong key", {"X-API-Key": "wrong"}),
+                          ("the key", {"X-API-Key": KEY})):  # fmt: skip
+        async with client_at(headers=headers) as client:
+            for method, path in (
+                ("GET", "/admin"), ("GET", "/admin/nothing"), ("DELETE", "/admin/nothing/5")
+            ):  # fmt: skip
+                response = await client.request(method, path)
+                if response.status_code != 404:
+                    raise fail(
+                        f"{call(response)} with {what} → expected 404 (no route has this path), "
+                        f"got {response.status_code}"
+                    )
+
+
+@pytest.mark.rule("key-first")
+async def test_key_checked_before_anything_else(
+    client_at: ClientAt, seed_book: SeedBook, same: Same
+) -> None:
+    """Without the key, admin requests whose path, query or body is invalid too answer 401."""
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("PATCH", "/admin/books/abc", {"json": {"title": None}}),
+        ("PATCH", "/admin/books/0", {"json": {"price_cents": -1}}),
+        ("DELETE", "/admin/books/abc", {}),
+        ("POST", "/admin/books", {"json": {"isbn": "12", "id": 7}}),
+        ("POST", "/admin/prices", {"json": {"changes": []}}),
+        ("GET", "/admin/audit", {"params": {"limit": 0, "offset": -1}}),
+    ]
+    for what, headers in (("without X-API-Key", {}), ("with a wrong key", {"X-API-Key": "no"})):
+        async with client_at(headers=headers) as client:
+            for method, path, options in requests:
+                response = await client.request(method, path, **options)
+                sent = f" and {options}" if options else ""
+                refused(response, f"{what}{sent}")
+    async with client_at() as client:
+        await untouched(client, seed_book, same)
+
+
+@pytest.mark.rule("admin-eur")
+async def test_admin_prices_stay_in_euros(
+    admin: SpecClient, rates: Fake, book: BookCheck, seed_book: SeedBook, same: Same
+) -> None:
+    """Admin routes given ?currency=USD answer stored prices in EUR, and never call the rates."""
+    response = await admin.patch("/admin/books/2", params={"currency": "USD"}, json={"title": "R"})
+    same(response, book(response), {**seed_book(2), "title": "R"}, "the patched book")
+    response = await admin.post("/admin/books", params={"currency": "GBP"}, json=NEW)
+    same(response, book(response, 201), {"id": 13, **NEW, "currency": "EUR"}, "the new book")
+    response = await admin.post(
+        "/admin/prices",
+        params={"currency": "USD"},
+        json={"changes": [{"book_id": 5, "price_cents": 500}]},
+    )
+    same(response, expect_list(response, 200), [seed_book(5, price=500)], "the changed books")
+    expect_status(await admin.delete("/admin/books/4", params={"currency": "CHF"}), 204)
+    response = expect_status(await admin.get("/admin/audit", params={"currency": "XXX"}), 200)
+    if rates.calls:
+        raise fail(
+            f"admin requests with ?currency=... → the rates service was called {rates.calls} "
+            "time(s), expected none: admin answers show prices as stored, in EUR"
+        )
+
+
+@pytest.mark.rule("commit-before-answer")
+async def test_changes_committed_before_the_answer(at_answer: AtAnswer) -> None:
+    """When each admin change starts its answer, the database file already holds the change."""
+
+    def prices(rows: list[tuple[Any, ...]]) -> dict[Any, Any]:
+        return {row[0]: row[4] for row in rows}
+
+    Rows = list[tuple[Any, ...]]
+    checks: list[tuple[str, str, dict[str, Any], Callable[[Rows], bool]]] = [
+        ("POST", "/admin/books", {"json": NEW}, lambda rows: NEW["isbn"] in [r[1] for r in rows]),
+        ("PATCH", "/admin/books/2", {"json": {"price_cents": 1999}},
+         lambda rows: prices(rows).get(2) == 1999),
+        ("DELETE", "/admin/books/3", {}, lambda rows: 3 not in prices(rows)),
+        ("POST", "/admin/prices", {"json": {"changes": [{"book_id": 4, "price_cents": 7}]}},
+         lambda rows: prices(rows).get(4) == 7),
+    ]  # fmt: skip
+    for method, path, options, holds in checks:
+        response, rows = await at_answer(method, path, **options)
+        expect_status(response, 201, 200, 204)
+        if not holds(rows):
+            raise fail(
+                f"{call(response)} → answered {response.status_code}, but when the answer started "
+                "the database file did not hold the change yet: commit in the endpoint, before it "
+                "returns (code after a dependency's yield runs once the answer has been sent)"
+            )
 
 
 @pytest.mark.rule("public-no-key", "health")
