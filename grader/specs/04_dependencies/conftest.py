@@ -19,7 +19,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -123,6 +123,10 @@ class DatabaseWatch:
     def _connect(self, dbapi_connection: Any, record: Any) -> None:
         with self._lock:
             self.opened += 1
+        # No waiting for the disk on commits (README): a spec's database is thrown away after it,
+        # and the start of every app (tables, seed) and every write get faster.
+        with suppress(Exception):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
 
     def _close(self, dbapi_connection: Any, record: Any) -> None:
         with self._lock:

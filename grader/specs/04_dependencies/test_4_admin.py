@@ -313,7 +313,7 @@ async def test_empty_setting_closes_the_admin_api(
 
 @pytest.mark.rule("admin-unknown-404")
 async def test_unknown_admin_paths_are_404(client_at: ClientAt) -> None:
-    """GET /admin, GET /admin/nothing, DELETE /admin/nothing/5: 404, with or without the key."""
+    """/admin, /admin/nothing, /admin/nothing/5 answer 404 with or without the key; routes 401."""
     for what, headers in (("no key", {}), ("a wrong key", {"X-API-Key": "wrong"}),
                           ("the key", {"X-API-Key": KEY})):  # fmt: skip
         async with client_at(headers=headers) as client:
@@ -326,6 +326,8 @@ async def test_unknown_admin_paths_are_404(client_at: ClientAt) -> None:
                         f"{call(response)} with {what} → expected 404 (no route has this path), "
                         f"got {response.status_code}"
                     )
+    async with client_at() as client:
+        refused(await client.get("/admin/audit"), "without X-API-Key")
 
 
 @pytest.mark.rule("key-first")
