@@ -1,12 +1,14 @@
 """Getting nox onto a machine that has nothing but Python, so `python noxfile.py` always works.
 
 Standard library only: this runs before anything is installed. It makes a virtual environment
-under `.nox/`, installs nox and uv into it once, and runs the noxfile again with that Python.
+under `.nox/`, installs nox and uv into it once, and runs the noxfile again with that Python: in
+this very process where it can (POSIX), so that exit statuses and Ctrl-C go straight through.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +39,19 @@ def main(noxfile: str, args: list[str]) -> int:
                 file=sys.stderr,
             )
             return 2
-    return subprocess.call([str(python), str(Path(noxfile).resolve()), *args], cwd=root)
+    from grader.launcher import python_word
+
+    command = [str(python), str(Path(noxfile).resolve()), *args]
+    # The commands the kata prints start with the Python the learner typed, not this one.
+    environment = {**os.environ, "KATA_PYTHON": os.environ.get("KATA_PYTHON") or python_word()}
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    if os.name == "posix":
+        os.chdir(root)
+        os.execve(command[0], command, environment)
+    # No exec here (Windows): the console's Ctrl-C reaches the child itself; wait for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return subprocess.call(command, cwd=root, env=environment)
 
 
 def _has_nox(python: Path) -> bool:

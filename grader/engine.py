@@ -4,14 +4,20 @@ Each exercise runs in a process of its own, so an app that hangs, loops, exits o
 costs only its own spec: the grader marks that spec (timeout or crashed) and starts a fresh
 process for the specs that remain. A hang or crash while importing or starting the app ends the
 exercise at once, since every spec would meet it again. Up to `jobs` exercises run at a time.
+
+A grading process grades a copy of the learner's folder in a temporary folder of its own (also
+the app's `TMPDIR`): whatever the app writes beside itself never reaches the learner's folder
+(where `watch` would take it for a save), and all of it goes with the grading. Everything the
+app starts is ended with it (`grader.containment`), and its memory counts towards `--memory`.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import shutil
-import tempfile
+import signal
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -20,10 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader import ROOT, SPECS_DIR, events, processes
+from grader import ROOT, SPECS_DIR, containment, events, processes
 from grader.contract import cached_contract
 from grader.manifest import Exercise
-from grader.messages import clip, scrub
+from grader.messages import clip, scrub, stuck_at, visible
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult, SpecStatus
 from grader.worker import Job
 
@@ -46,6 +52,22 @@ CORE_MODULES = (
 WAKE_EVERY = 0.25
 #: How often a grading asks `Engine.cancel_if` whether to go on.
 CANCEL_EVERY = 0.02
+#: How often the memory of each grading's processes is added up (a look at every process).
+MEASURE_EVERY = 0.5
+#: How long a grading process that said it is done may take to end before it is ended.
+DONE_GRACE = 1.0
+#: How long to wait for a hung grading process's stack dump before stopping it.
+DUMP_WAIT = 0.5
+#: Folders of an exercise that are not the learner's program and are not copied for grading.
+NOT_COPIED = (
+    ".git",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+)
 EXTRA_MODULES = ("sqlalchemy.orm", "pydantic_settings", "jwt", "pwdlib", "multipart", "aiosqlite")
 
 
@@ -61,7 +83,15 @@ class Limits:
     spec: float = 10.0
     exercise: float = 120.0
     #: Memory a grading process may hold, in MiB, before it is stopped (Linux); 0 for no limit.
+    #: Whatever it started counts too.
     memory_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        for name, value in (("spec", self.spec), ("exercise", self.exercise)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"the {name} time limit must be a number of seconds above 0")
+        if self.memory_mb < 0:
+            raise ValueError("the memory limit must be 0 (none) or more MiB")
 
 
 def preload(extras: bool) -> None:
@@ -90,6 +120,12 @@ class _Run:
     process: processes.Process | None = None
     #: The temporary folder of the running process, removed when it ends.
     workspace: Path | None = None
+    #: The copy of the learner's exercise folder that the running process grades.
+    copy: Path | None = None
+    #: What the running process wrote on its events pipe that is not an event: stack dumps.
+    dump: bytes = b""
+    #: When the running process said it is done.
+    done_at: float = 0.0
     specs: dict[str, SpecResult] = field(default_factory=dict)
     current: SpecResult | None = None
     spec_started: float = 0.0
@@ -133,9 +169,10 @@ class _Run:
             self.fail(ExerciseStatus.ERROR, _text(event.get("message")) or "the app cannot load")
         elif kind == "done":
             self.done = True
+            self.done_at = now
 
     def on_output(self, data: bytes) -> None:
-        text = scrub(data.decode("utf-8", "replace"), self.paths)
+        text = visible(scrub(data.decode("utf-8", "replace"), self.paths))
         if self.current is not None:
             room = SPEC_OUTPUT_LIMIT - len(self.current.output)
             self.current.output += text[: max(room, 0)]
@@ -207,6 +244,12 @@ class Engine:
         self.cancel_if: Callable[[], bool] | None = None
         self.pipes = processes.Pipes()
         self._active: list[_Run] = []
+        #: Children of this process that are not grading processes (a file watcher, say).
+        self._keep: set[int] = set()
+        self._measured = 0.0
+        # What a grading process leaves when it dies is left to this process, not to init.
+        containment.become_subreaper()
+        containment.clean_leftovers()
         #: Per (target, exercise): runs whose processes `prepare` started, waiting to go.
         self._ready: dict[tuple[Path, str], list[_Run]] = {}
         #: Per spec file (`01_first_routes/test_1_look_up.py`): seconds its specs took last time.
@@ -246,10 +289,15 @@ class Engine:
         waiting = [run for runs in plans for run in runs]
         active: list[_Run] = []
         self._active = active
+        # What runs besides this grading (a file watcher, say); the prepared processes this
+        # grading takes over are its own, and ended with it.
+        taken = {run.process.pid for run in waiting if run.process is not None}
+        self._keep = set(containment.Table().children.get(os.getpid(), ())) - taken
         try:
             self._loop(waiting, active)
         finally:
             self.stop()  # after Ctrl-C or any error, no grading process outlives the grading
+            self._drop_held(waiting)  # prepared, never begun: a grading cut short
             if not self.tidy_later:
                 self.tidy()
         results = [_merge([run.result for run in runs]) for runs in plans]
@@ -269,66 +317,97 @@ class Engine:
             if not (self.target / exercise.name).is_dir():
                 continue
             plan = self._plan(self.target, exercise, shares)
+            self._ready[(self.target, exercise.name)] = plan  # first, as in `_loop`: `discard`
             for run in plan:
                 self._spawn(run, hold=True)
-            self._ready[(self.target, exercise.name)] = plan
 
     def tidy(self) -> None:
         """Remove the temporary folders of the grading processes that ended."""
         while self._trash:
-            shutil.rmtree(self._trash.pop(), ignore_errors=True)
+            containment.remove_workspace(self._trash.pop())
 
     def discard(self) -> None:
         """Stop the processes that `prepare` started and no grading took, and tidy up."""
-        for plan in self._ready.values():
-            for run in plan:
+        self._drop_held([run for plan in self._ready.values() for run in plan])
+        self._ready.clear()
+        self.tidy()
+
+    def _drop_held(self, runs: Sequence[_Run]) -> None:
+        """Stop the held processes of `runs`, which were never told to go, and only them: they
+        ran none of the learner's code, so nothing else is theirs."""
+        held = [run for run in runs if run.process is not None]
+        if not held:
+            return
+        children = set(containment.Table().children.get(os.getpid(), ()))
+        for run in held:
+            process = run.process
+            assert process is not None
+            process.kill(children - {process.pid})
+            process.close()
+            try:
+                process.wait()
+            except ChildProcessError:
+                pass
+            run.process = None
+            self._remove(run)
+
+    def stop(self) -> None:
+        """Stop every grading process still running, at once, and reap it."""
+        # A second Ctrl-C (or SIGTERM) must not cut this short and leave processes running.
+        blocked = {signal.SIGINT, signal.SIGTERM} | (
+            {signal.SIGHUP} if hasattr(signal, "SIGHUP") else set()
+        )
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for run in self._active:
                 if run.process is not None:
-                    run.process.kill()
-                    run.process.close()
+                    run.process.kill(self._others(run))
+                    self.pipes.drain(run.process)
                     try:
                         run.process.wait()
                     except ChildProcessError:
                         pass
                     run.process = None
-                self._remove(run)
-        self._ready.clear()
-        self.tidy()
+                    self._remove(run)
+            self._active = []
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
-    def stop(self) -> None:
-        """Stop every grading process still running, at once, and reap it."""
-        for run in self._active:
-            if run.process is not None:
-                run.process.kill()
-                self.pipes.drain(run.process)
-                try:
-                    run.process.wait()
-                except ChildProcessError:
-                    pass
-                run.process = None
-                self._remove(run)
-        self._active = []
+    def _others(self, run: _Run) -> set[int]:
+        """Children of this process that `run`'s ending must leave alone."""
+        others = {
+            other.process.pid
+            for other in self._active
+            if other is not run and other.process is not None and other.process.pid is not None
+        }
+        return self._keep | others
 
     def _loop(self, waiting: list[_Run], active: list[_Run]) -> None:
         while waiting or active:
             while waiting and len(active) < self.jobs:
                 run = waiting.pop(0)
+                active.append(run)  # first: if this is interrupted, `stop` finds its process
                 self._begin(run)
-                if not run.finished:
-                    active.append(run)
-                else:
+                if run.finished:
+                    active.remove(run)
                     self._finished(run)
             now = time.perf_counter()
             timeout = min((self._deadline(run) for run in active), default=now) - now
             wake = WAKE_EVERY if self.cancel_if is None else CANCEL_EVERY
-            for process, fd, data in self.pipes.wait(min(max(timeout, 0.0), wake)):
-                run = next(run for run in active if run.process is process)
-                if fd == process.events:
-                    self._on_events(run, data)
-                else:
-                    run.on_output(data)
+            self._deliver(self.pipes.wait(min(max(timeout, 0.0), wake)))
             now = time.perf_counter()
+            table = None
+            if (
+                self.limits.memory_mb
+                and containment.LINUX
+                and now - self._measured >= MEASURE_EVERY
+            ):
+                table, self._measured = containment.Table(), now
             for run in list(active):
-                self._check(run, now)
+                self._check(run, now, table)
                 if run.finished:
                     active.remove(run)
                     self._finished(run)
@@ -340,6 +419,17 @@ class Engine:
         if run.workspace is not None:
             self._trash.append(run.workspace)
             run.workspace = None
+
+    def _deliver(self, arrived: list[tuple[processes.Process, int, bytes]]) -> None:
+        """Hand what arrived on the grading processes' pipes to their runs."""
+        for process, fd, data in arrived:
+            run = next((run for run in self._active if run.process is process), None)
+            if run is None:
+                continue
+            if fd == process.events:
+                self._on_events(run, data)
+            else:
+                run.on_output(data)
 
     def _finished(self, run: _Run) -> None:
         runs = run.plan
@@ -397,17 +487,17 @@ class Engine:
     def _begin(self, run: _Run) -> None:
         run.started = time.perf_counter()
         prepared = run.process
-        if not (run.target / run.exercise.name).is_dir():
-            if prepared is not None:
-                prepared.kill()
-                prepared.close()
-                prepared.wait()
-                run.process = None
-                self._remove(run)
+        folder = run.target / run.exercise.name
+        if not folder.is_dir():
+            self._drop_held([run])
             run.fail(ExerciseStatus.ERROR, f"folder {run.exercise.name} is missing from the target")
             run.close(run.started)
             return
         if prepared is not None:  # `prepare` started it: its specs are loaded, it waits
+            # It must grade the files as they are now, not as they were when it started.
+            assert run.copy is not None
+            shutil.rmtree(run.copy, ignore_errors=True)
+            copy_exercise(folder, run.copy.parent)
             prepared.release()
             self.pipes.watch(prepared)
             return
@@ -416,20 +506,26 @@ class Engine:
     def _spawn(self, run: _Run, *, hold: bool = False) -> None:
         run.done = False
         run.pending = b""
+        run.dump = b""
         run.phase = events.RUN
-        run.workspace = Path(tempfile.mkdtemp(prefix="kata-"))
+        run.workspace, token = containment.new_workspace()
+        run.copy = copy_exercise(run.target / run.exercise.name, run.workspace / "target")
+        run.paths[str(run.copy)] = run.exercise.name
         job = Job(
             name=run.exercise.name,
-            target=run.target,
+            target=run.copy.parent,
             workspace=run.workspace,
+            token=token,
             deselect=tuple(run.graded()),  # a restarted process skips what is already known
             files=run.files,
             fail_fast=self.fail_fast,
+            spec_timeout=self.limits.spec,
             hold=hold,
         )
-        run.process = processes.start(job, fork=self.fork)
-        if not hold:  # a held process's pipes are watched once it is told to go
-            self.pipes.watch(run.process)
+        with processes.signals_held():  # a Ctrl-C now stops it with the rest, once it is known
+            run.process = processes.start(job, fork=self.fork)
+            if not hold:  # a held process's pipes are watched once it is told to go
+                self.pipes.watch(run.process)
 
     def _deadline(self, run: _Run) -> float:
         ends = run.started + self.limits.exercise
@@ -447,25 +543,48 @@ class Engine:
             event = events.decode(line)
             if event is not None:
                 run.on_event(event, now)
+            elif len(run.dump) < 1_000_000:
+                run.dump += line + b"\n"  # a stack dump, asked for when the process hung
 
-    def _check(self, run: _Run, now: float) -> None:
+    def _check(self, run: _Run, now: float, table: containment.Table | None = None) -> None:
         process = run.process
         if process is None:
             return
         if process.events not in process.open_pipes:  # the process ended, or is ending
             self._reap(run, now, killed=None)
+        elif process.exited() or (run.done and now >= run.done_at + DONE_GRACE):
+            # Ended, or done: what the app started may hold its pipes open, and must not be waited
+            # for (a daemon, a thread that never ends).
+            self._reap(run, now, killed=None)
         elif now >= run.started + self.limits.exercise:
             self._reap(run, now, killed="exercise")
         elif run.current is not None and now >= run.spec_started + self.limits.spec:
             self._reap(run, now, killed="spec")
-        elif self.limits.memory_mb and (process.resident_mb() or 0) > self.limits.memory_mb:
-            self._reap(run, now, killed="memory")
+        elif table is not None and process.pid is not None:
+            held = table.resident_mb(table.grading(process.pid, self._others(run)))
+            if held > self.limits.memory_mb:
+                self._reap(run, now, killed="memory")
+
+    def _stuck_at(self, run: _Run) -> str | None:
+        """`main.py, line 12`: where the hung grading process is in the learner's code."""
+        process = run.process
+        assert process is not None and run.copy is not None
+        if process.ask_for_stacks():
+            deadline = time.perf_counter() + DUMP_WAIT
+            # Python code answers the second request: it cannot while a C call holds the
+            # interpreter, and then the threads' stacks are all there is.
+            while time.perf_counter() < deadline and events.END_OF_STACKS.encode() not in run.dump:
+                self._deliver(self.pipes.wait(0.05))
+        dump = (run.dump + run.pending).decode("utf-8", "replace")
+        return stuck_at(dump, run.copy)
 
     def _reap(self, run: _Run, now: float, killed: str | None) -> None:
         process = run.process
         assert process is not None
+        where = self._stuck_at(run) if killed in ("spec", "exercise") else None
+        stuck = f" (stuck at {where})" if where else ""
         # Always: a finished grading process may still have left something the app started.
-        process.kill()
+        process.kill(self._others(run))
         for fd, data in self.pipes.drain(process):
             if fd == process.output:
                 run.on_output(data)
@@ -487,11 +606,11 @@ class Engine:
                 run.stop_current(SpecStatus.CRASHED, message)
         elif killed == "exercise":
             run.stop_current(
-                SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s"
+                SpecStatus.TIMEOUT, f"stopped: the exercise took over {exercise_limit:g} s{stuck}"
             )
             run.fail(
                 ExerciseStatus.TIMEOUT,
-                f"grading took longer than {exercise_limit:g} s, the limit per exercise",
+                f"grading took longer than {exercise_limit:g} s, the limit per exercise{stuck}",
             )
         elif killed == "spec" and run.phase in (events.IMPORT, events.STARTUP):
             what = (
@@ -500,7 +619,7 @@ class Engine:
                 else "the app's startup (lifespan)"
             )
             message = (
-                f"{what} did not finish within {spec_limit:g} s: "
+                f"{what} did not finish within {spec_limit:g} s{stuck}: "
                 "an endless loop or a blocking call?"
             )
             run.stop_current(SpecStatus.TIMEOUT, message)
@@ -509,7 +628,13 @@ class Engine:
             run.stop_current(
                 SpecStatus.TIMEOUT,
                 f"did not finish within {spec_limit:g} s: the app hung or looped "
-                "while answering (an endless loop, a deadlock, a blocking call in async code?)",
+                f"while answering{f', at {where}' if where else ''} (an endless loop, a deadlock, "
+                "a blocking call in async code?)",
+            )
+        elif run.done and run.current is not None:
+            # Done, yet the spec under way has no result: pytest stopped in the middle of it.
+            run.stop_current(
+                SpecStatus.CRASHED, f"the grading process stopped during this spec ({how})"
             )
         elif not run.done:
             if run.phase in (events.IMPORT, events.STARTUP):
@@ -564,8 +689,36 @@ def _merge(parts: list[ExerciseResult]) -> ExerciseResult:
     return merged
 
 
+def copy_exercise(folder: Path, into: Path) -> Path:
+    """A copy of the learner's exercise `folder` inside `into`, for a grading process to grade.
+
+    Links are copied as links; a relative link that points out of the folder is made absolute,
+    so that it still points where it did.
+    """
+    copy = into / folder.name
+    shutil.copytree(
+        folder, copy, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED), dirs_exist_ok=True
+    )
+    origin = folder.resolve()
+    for here, directories, files in os.walk(copy):
+        for name in directories + files:
+            path = Path(here) / name
+            if not path.is_symlink():
+                continue
+            pointed = os.readlink(path)
+            if os.path.isabs(pointed):
+                continue
+            original = origin / path.relative_to(copy)
+            absolute = Path(os.path.normpath(original.parent / pointed))
+            if not absolute.is_relative_to(origin):
+                path.unlink()
+                path.symlink_to(absolute)
+    return copy.resolve()
+
+
 def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+    """A message from a grading process, never trusted to be harmless on a terminal."""
+    return None if value is None else visible(str(value))
 
 
 def default_jobs() -> int:

@@ -14,19 +14,23 @@ from typing import Any
 
 #: Phases the grader treats as fatal when they hang or crash: every spec needs them.
 IMPORT, STARTUP, RUN = "import", "startup", "run"
+#: The line that ends the stacks a grading process writes when the grader asks for them.
+END_OF_STACKS = "-- end of stacks --"
 
 _fd: int | None = None
+#: The process that opened the channel: a process the app forks never speaks on it.
+_pid: int | None = None
 
 
 def open_channel(fd: int) -> None:
     """Send events to file descriptor `fd` from now on."""
-    global _fd
-    _fd = fd
+    global _fd, _pid
+    _fd, _pid = fd, os.getpid()
 
 
 def emit(event: str, **fields: Any) -> None:
-    """Send one event, whole, or nothing if no channel is open."""
-    if _fd is None:
+    """Send one event, whole, or nothing if no channel is open (or not from this process)."""
+    if _fd is None or os.getpid() != _pid:
         return
     data = (json.dumps({"event": event, **fields}, default=str) + "\n").encode()
     view = memoryview(data)

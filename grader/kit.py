@@ -55,7 +55,8 @@ class SpecClient(httpx.AsyncClient):
             return await super().send(request, **kwargs)
         except httpx.HTTPError:
             raise
-        except Exception as error:
+        # KeyboardInterrupt from a handler is the app's error (no Ctrl-C reaches a grading).
+        except (Exception, KeyboardInterrupt) as error:
             # The message already names the learner's line, and `.error` keeps the exception:
             # chaining it would make pytest format the app's whole stack for every failure.
             raise AppCrashed(_request_line(request), error, self.folder) from None
@@ -73,7 +74,7 @@ async def started(app: Any, *, folder: Path | None = None) -> AsyncIterator[Any]
     events.phase(events.STARTUP)
     try:
         await manager.__aenter__()
-    except Exception as error:
+    except (Exception, KeyboardInterrupt) as error:
         raise AppStartupError("starting the app (lifespan startup)", error, folder) from error
     events.phase(events.RUN)
     try:

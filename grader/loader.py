@@ -153,7 +153,7 @@ def loaded_app(folder: Path, spec: str = "main:app") -> Iterator[LoadedApp]:
             raise AppImportError(
                 f"importing {module_name} called an exit ({exit.code!r}){located(exit, folder)}"
             ) from None
-        except Exception as error:
+        except (Exception, KeyboardInterrupt) as error:  # KeyboardInterrupt: the app's own
             raise AppImportError(
                 f"importing {module_name} raised {describe_exception(error, folder)}"
             ) from error

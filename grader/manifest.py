@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from grader import ROOT
+from grader.launcher import shell
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,7 +110,9 @@ class Track(_Frozen):
         raise SelectionError(f"no exercise named {name!r} in the track")
 
     def select(self, queries: Iterable[str]) -> list[Exercise]:
-        """The exercises named by number (`5`, `05`), slug (`crud`) or folder name, in track order.
+        """The exercises named by number (`5`, `05`), slug (`crud`), folder name
+        (`05_crud`), a unique prefix of a slug (`jwt`, `rate`) or a word of one (`upload`),
+        in track order. Every command that takes an exercise names it this way.
 
         No query selects the whole track.
         """
@@ -118,23 +121,38 @@ class Track(_Frozen):
             return list(self.exercises)
         chosen: set[int] = set()
         for query in queries:
-            chosen.add(self._find(query).number)
+            chosen.add(self.find(query).number)
         return [exercise for exercise in self.exercises if exercise.number in chosen]
 
-    def _find(self, query: str) -> Exercise:
-        wanted = query.strip().lower().replace("-", "_")
+    def find(self, query: str) -> Exercise:
+        """The one exercise `query` names (see `select`); else a `SelectionError` that says
+        which exercises it could mean."""
+        wanted = query.strip().lower().replace("-", "_").replace(" ", "_")
         for exercise in self.exercises:
             if wanted.isdigit() and int(wanted) == exercise.number:
                 return exercise
             if wanted in (exercise.slug, exercise.name):
                 return exercise
+        matches = [
+            exercise
+            for exercise in self.exercises
+            if wanted
+            and (
+                exercise.slug.startswith(wanted)
+                or exercise.name.startswith(wanted)
+                or wanted in exercise.slug.split("_")
+            )
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        how = f"`{shell('list')}` shows them; use a number such as 05 or a slug such as crud"
+        if matches:
+            which = ", ".join(exercise.name for exercise in matches)
+            raise SelectionError(f"{query!r} could be any of {which}: name one ({how})")
         names = [exercise.name for exercise in self.exercises]
         close = difflib.get_close_matches(wanted, names + [e.slug for e in self.exercises], n=1)
         suggestion = f"; did you mean {close[0]!r}?" if close else ""
-        raise SelectionError(
-            f"no exercise {query!r} in the track{suggestion} "
-            f"(`nox -s list` shows them; use a number such as 05 or a slug such as crud)"
-        )
+        raise SelectionError(f"no exercise {query!r} in the track{suggestion} ({how})")
 
 
 def load_track(path: Path = MANIFEST) -> Track:

@@ -14,9 +14,12 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from grader.worker import Job
+from grader import containment
+from grader.worker import STOPPING, Job
 
 #: Bytes read from a pipe at a time.
 CHUNK = 65536
@@ -25,8 +28,6 @@ CHUNK = 65536
 _GO_ENDS: set[int] = set()
 CAN_FORK = hasattr(os, "fork")
 CAN_SELECT_PIPES = os.name == "posix"
-CAN_MEASURE_MEMORY = sys.platform.startswith("linux")
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if CAN_MEASURE_MEMORY else 4096
 
 
 @dataclass(eq=False)
@@ -38,6 +39,8 @@ class Process:
     pid: int | None = None
     popen: subprocess.Popen[bytes] | None = None
     open_pipes: set[int] = field(default_factory=set)
+    #: How it ended, once known (see `wait`).
+    ending: str | None = None
     #: For a process started with `Job.hold`: the pipe that tells it to go.
     go: int | None = None
 
@@ -63,46 +66,91 @@ class Process:
             os.close(self.go)
             self.go = None
 
-    def kill(self) -> None:
-        """Stop the process and anything it started, at once."""
-        try:
-            if self.popen is not None and os.name != "posix":
+    def kill(self, keep: set[int] | frozenset[int] = frozenset()) -> None:
+        """Stop the process and anything it started, at once (see `grader.containment`);
+        `keep`: children of the grader that belong to something else."""
+        if self.popen is not None and os.name != "posix":
+            try:
                 self.popen.kill()
-            elif self.pid is not None:
-                os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
+            except OSError:
+                pass
+        elif self.pid is not None:
+            # Once it has ended, what it started was left to the grader: end that still.
+            containment.end(self.pid if self.ending is None else None, keep)
 
-    def resident_mb(self) -> float | None:
-        """Memory the process holds now, in MiB, where the OS tells (Linux); else None."""
-        if self.pid is None or not CAN_MEASURE_MEMORY:
-            return None
+    def ask_for_stacks(self) -> bool:
+        """Ask the process to write every thread's stack, then its waiting coroutines, to its
+        events pipe (POSIX)."""
+        if self.pid is None or not hasattr(signal, "SIGUSR2") or self.ending is not None:
+            return False
         try:
-            with open(f"/proc/{self.pid}/statm", "rb") as statm:
-                resident_pages = int(statm.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            return None
-        return resident_pages * PAGE_SIZE / (1024 * 1024)
+            os.kill(self.pid, signal.SIGUSR1)
+            os.kill(self.pid, signal.SIGUSR2)
+        except OSError:
+            return False
+        return True
+
+    def exited(self) -> bool:
+        """Whether the process has ended (its pipes may still be held by what it started)."""
+        if self.ending is not None:
+            return True
+        if self.popen is not None:
+            code = self.popen.poll()
+        else:
+            assert self.pid is not None
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return False
+            code = os.waitstatus_to_exitcode(status)
+        if code is None:
+            return False
+        self.ending = _describe(code)
+        return True
 
     def wait(self) -> str:
         """Reap the process; describe how it ended (`exited with code 3`, `killed by SIGSEGV`)."""
-        if self.popen is not None:
-            code = self.popen.wait()
-        else:
-            assert self.pid is not None
-            _, status = os.waitpid(self.pid, 0)
-            code = os.waitstatus_to_exitcode(status)
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exited with code {code}"
+        if self.ending is None:
+            if self.popen is not None:
+                code = self.popen.wait()
+            else:
+                assert self.pid is not None
+                _, status = os.waitpid(self.pid, 0)
+                code = os.waitstatus_to_exitcode(status)
+            self.ending = _describe(code)
+        return self.ending
+
+
+def _describe(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def start(job: Job, *, fork: bool) -> Process:
-    """Start a grading process for `job`."""
+    """Start a grading process for `job` (see `signals_held`)."""
     return _fork(job) if fork else _spawn(job)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold back the signals that stop the grader while a grading process starts and is put
+    where the grader stops it from: one arriving in the middle of a fork would interrupt Python's
+    fork handlers (`os.register_at_fork`), which print it and carry on, and Ctrl-C would be lost.
+    A forked grading process lets them through again once it has handlers of its own."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _fork(job: Job) -> Process:
@@ -134,7 +182,13 @@ def _spawn(job: Job) -> Process:
     from grader import ROOT
 
     command = [sys.executable, "-m", "grader.worker", *job.to_args()]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    temporary = str(job.temporary)
+    env = {
+        **os.environ,
+        "PYTHONIOENCODING": "utf-8",
+        containment.MARK: job.token,
+        **dict.fromkeys(("TMPDIR", "TEMP", "TMP"), temporary),
+    }
     popen = subprocess.Popen(
         command,
         cwd=ROOT,

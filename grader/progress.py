@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from grader.results import ExerciseResult, RunResult
 from grader.storage import Lock, atomic_write, set_aside
 
 HOME_ENV = "KATA_HOME"
+#: Warnings already given by this process: each is said once.
+_warned: set[str] = set()
 HISTORY, SUMMARY = "history.jsonl", "progress.json"
 HISTORY_FORMAT, SUMMARY_FORMAT, VERSION = "fastapi-kata-history", "fastapi-kata-progress", 1
 
@@ -207,20 +210,52 @@ class Store:
 
     # --- reading -----------------------------------------------------------------------------
     def progress(self, target: Path | str) -> dict[str, ExerciseProgress]:
-        """Per exercise name, what the history says about `target` (a folder or a key)."""
+        """Per exercise name, what the history says about `target` (a folder or a key).
+
+        Progress that cannot be read (`.kata/` unreadable, say) is one warning, and none."""
         key = target if isinstance(target, str) else target_key(target)
         if not self.home.is_dir():
             return {}
-        with self.lock:
-            summary, _ = self._read()
+        with self._reading():
+            try:
+                summary, _ = self._read()
+            except OSError as error:
+                self._warn_once(f"warning: progress in {shown(self.home)} cannot be read: {error}")
+                return {}
         return dict(summary.targets.get(key, {}))
 
     def gradings(self) -> list[Grading]:
         """Every grading in the history, oldest first."""
         if not self.home.is_dir():
             return []
-        with self.lock:
-            return self._read(everything=True)[1]
+        with self._reading():
+            try:
+                return self._read(everything=True)[1]
+            except OSError as error:
+                self._warn_once(f"warning: progress in {shown(self.home)} cannot be read: {error}")
+                return []
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The lock, where it can be taken; reading without it beats not reading at all."""
+        try:
+            self.lock.__enter__()
+        except OSError as error:
+            self._warn_once(
+                f"warning: {shown(self.home)} cannot be locked ({error}); progress is read "
+                "without the lock, and gradings are not recorded"
+            )
+            yield
+            return
+        try:
+            yield
+        finally:
+            self.lock.__exit__(None, None, None)
+
+    def _warn_once(self, message: str) -> None:
+        if message not in _warned:
+            _warned.add(message)
+            self.warn(message)
 
     def _read(self, *, everything: bool = False) -> tuple[_Summary, list[Grading]]:
         """The summary brought up to date with the history, and the gradings it took."""
@@ -286,7 +321,10 @@ class Store:
         return summary
 
     def _set_aside(self, path: Path, why: str) -> None:
-        moved = set_aside(path)
+        try:
+            moved = set_aside(path)
+        except OSError:
+            return  # cannot be moved (a read-only .kata/): it stays untrusted, and unread
         if moved is not None:
             self.warn(
                 f"warning: {shown(path)} was set aside as {moved.name} ({why}); "
@@ -336,4 +374,4 @@ def record_grading(run: RunResult, target: Path, *, warn: Warn | None = None) ->
     try:
         store.record(run, target)
     except OSError as error:
-        store.warn(f"warning: progress not recorded in {shown(store.home)}: {error}")
+        store._warn_once(f"warning: progress not recorded in {shown(store.home)}: {error}")

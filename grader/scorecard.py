@@ -15,7 +15,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from grader.launcher import shell
 from grader.manifest import Track
+from grader.messages import visible
 from grader.results import ExerciseResult, ExerciseStatus, RunResult, SpecResult
 
 STYLES = {
@@ -26,7 +28,7 @@ STYLES = {
     ExerciseStatus.TIMEOUT: "bold red",
     ExerciseStatus.CRASHED: "bold red",
 }
-#: Lines of an app's output shown under an exercise that failed as a whole.
+#: Lines of an app's output shown under an exercise that failed as a whole, or under a spec.
 OUTPUT_LINES = 8
 
 
@@ -102,6 +104,9 @@ def _spec_grid(specs: list[SpecResult], marks: Marks, reason: str | None) -> Tab
         grid.add_row(Text(marks.no, style="red"), spec.description)
         if spec.message and spec.message != f"not run: {reason}":
             grid.add_row("", _indent(Text(spec.message, style="dim"), 2))
+        if spec.output.strip():
+            # What the app printed while this spec ran: often the learner's own debug line.
+            grid.add_row("", Group(*_output_excerpt(spec.output)))
     return grid
 
 
@@ -120,7 +125,7 @@ def _output_excerpt(output: str) -> list[RenderableType]:
         else "  the app printed:"
     )
     excerpt: list[RenderableType] = [Text(note, style="dim")]
-    excerpt += [_indent(Text(line, style="dim"), 4) for line in shown]
+    excerpt += [_indent(Text(visible(line), style="dim"), 4) for line in shown]
     return excerpt
 
 
@@ -165,7 +170,7 @@ def totals(run: RunResult, marks: Marks) -> Group:
             ("Next up: ", "bold"),
             f"{nxt.number:02d} {nxt.title} ",
             ("(", "dim"),
-            (f"nox -s grade -- {nxt.number:02d}", "cyan"),
+            (shell("grade", f"{nxt.number:02d}"), "cyan"),
             (")", "dim"),
         )
     )

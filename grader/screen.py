@@ -11,13 +11,14 @@ Every line is made here, already cut to the terminal's width, so what is counted
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.text import Text
 
+from grader.launcher import shell
 from grader.manifest import Exercise, Track
+from grader.messages import visible
 from grader.progress import ExerciseProgress
 from grader.results import ExerciseResult, ExerciseStatus, SpecResult
 from grader.scorecard import STYLES, Marks
@@ -39,7 +40,6 @@ OUTPUT_LINES = 3
 NOTE_LINES = 2
 #: The fewest lines `watch` draws in, whatever the terminal says.
 MIN_HEIGHT = 8
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # How much a block is worth keeping when lines run short: lower goes first.
 _ALWAYS, _MUST, _FIRST, _HIGH, _FOLDED, _OTHER_FAILURE, _OTHER_REASON, _PASSED_SPEC = range(
@@ -163,7 +163,7 @@ def _body(view: View, width: int, marks: Marks) -> list[_Block]:
         return [_Block([Text(f"Grading {view.exercise.name} …", style="dim")], _MUST)]
     blocks: list[_Block] = []
     if result.message:
-        message = _lines(Text(_visible(result.message), style="red"), width, "  ", "  ")
+        message = _lines(Text(visible(result.message), style="red"), width, "  ", "  ")
         blocks.append(_Block(message[: FIRST_REASON_LINES + 2], _MUST))
         printed = _output(result.output, width, "  ")
         if printed:
@@ -214,7 +214,7 @@ def _current_task(view: View, specs: list[SpecResult], width: int, marks: Marks)
         blocks.append(_Block(described, _FIRST if first else _OTHER_FAILURE, counted=True))
         if spec.message and spec.message != f"not run: {reason}":
             kept = FIRST_REASON_LINES if first else OTHER_REASON_LINES
-            why = _lines(Text(_visible(spec.message), style="dim"), width, "        ", "        ")
+            why = _lines(Text(visible(spec.message), style="dim"), width, "        ", "        ")
             shown = why[:kept]
             if len(why) > kept:
                 shown[-1] = _cut(shown[-1], width)
@@ -224,7 +224,7 @@ def _current_task(view: View, specs: list[SpecResult], width: int, marks: Marks)
             if printed:
                 blocks.append(_Block(printed, _OTHER_REASON, counted=True))
             if spec.hint and spec.hint not in asked_for:  # shown below with its number
-                hint = Text.assemble(("hint: ", "bold cyan"), (_visible(spec.hint), "cyan"))
+                hint = Text.assemble(("hint: ", "bold cyan"), (visible(spec.hint), "cyan"))
                 blocks.append(_Block(_lines(hint, width, "      ", "      "), _HIGH))
     for number, text in enumerate(asked_for, start=1):
         assert task is not None
@@ -261,7 +261,7 @@ def _status(view: View, width: int, marks: Marks) -> list[_Block]:
         watching = f"Watching {view.folder} ({view.how}): save a file to grade it again."
         blocks.append(_Block(_wrap(Text(watching, style="dim"), width), _OTHER_REASON))
     if view.note:
-        note = _wrap(Text(_visible(view.note), style="yellow"), width)
+        note = _wrap(Text(visible(view.note), style="yellow"), width)
         if len(note) > NOTE_LINES:
             note = [*note[: NOTE_LINES - 1], _cut(note[NOTE_LINES - 1], width)]
         blocks.append(_Block(note, _HIGH))
@@ -290,7 +290,7 @@ def _choose(view: View, width: int, budget: int, marks: Marks) -> list[Text]:
     )
     bottom = [Text(""), *_wrap(ask, width)]
     if view.note:
-        bottom += _wrap(Text(_visible(view.note), style="yellow"), width)
+        bottom += _wrap(Text(visible(view.note), style="yellow"), width)
     rows: list[Text] = []
     here = 0
     for index, exercise in enumerate(view.track.exercises):
@@ -346,7 +346,7 @@ def _fit(
             b.counted for i, b in enumerate(blocks) if i not in kept
         ):
             number = f"{view.exercise.number:02d}"
-            notice = Text(f"… more than fits here: nox -s grade -- {number} shows every spec")
+            notice = Text(f"… more than fits here: {shell('grade', number)} shows every spec")
             notice.stylize("dim")
             notice.truncate(width, overflow="ellipsis")
             lines.append(notice)
@@ -380,7 +380,7 @@ def _lines(text: Text, width: int, first: str, hang: str, mark: Text | None = No
 
 def _output(output: str, width: int, indent: str) -> list[Text]:
     """The last lines of what the app printed, under a heading."""
-    printed = [line for line in _visible(output).strip().splitlines() if line.strip()]
+    printed = [line for line in visible(output).strip().splitlines() if line.strip()]
     if not printed:
         return []
     lines = [Text(f"{indent}the app printed:", style="dim")]
@@ -398,11 +398,6 @@ def _cut(line: Text, width: int) -> Text:
     cut.rstrip()
     cut.append(" …", style="dim")
     return cut
-
-
-def _visible(text: str) -> str:
-    """`text` with control characters shown (`^[`), never obeyed by the terminal."""
-    return _CONTROL.sub(lambda m: "^" + chr((ord(m.group()) + 64) % 128), text)
 
 
 def _points(value: float) -> str:

@@ -4,6 +4,9 @@
 `.kata/backups/NN_slug/<date>/` (unless a backup or the stub already holds exactly those files),
 so no sequence of resets and restores loses an attempt. A backup is written under a temporary
 name and renamed when complete: a backup folder is whole, or absent.
+
+A symbolic link is kept as a link (`Link`: where it points), never followed: what it points at
+is not the learner's file, and may be outside the folder, or the folder itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,25 @@ JUNK_FILES = re.compile(
     r"(\.py[cod]|\.sw.|~|\.DS_Store|\.db|\.sqlite3?|-journal|-wal|-shm|\.tmp)$|^\.#|^flycheck_"
 )
 
+
+class Link(bytes):
+    """A symbolic link among a folder's files: where it points (`os.readlink`), as bytes.
+
+    A link never equals a file, even one whose content is the same text.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Link) and bytes(self) == bytes(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = bytes.__hash__
+
+    def __repr__(self) -> str:
+        return f"Link({bytes(self)!r})"
+
+
 Files = dict[str, bytes]
 
 
@@ -30,16 +52,64 @@ def is_junk(relative: str) -> bool:
     return any(part in JUNK_DIRS for part in parts[:-1]) or bool(JUNK_FILES.search(parts[-1]))
 
 
+def walk(folder: Path) -> list[tuple[str, Path]]:
+    """Every file and link under `folder` (relative POSIX path, path), junk aside, sorted; links
+    to folders are listed, never entered."""
+    found = []
+    for here, directories, names in os.walk(folder, followlinks=False):
+        base = Path(here)
+        for name in list(directories):
+            path = base / name
+            relative = path.relative_to(folder).as_posix()
+            if name in JUNK_DIRS:
+                directories.remove(name)
+            elif path.is_symlink():
+                found.append((relative, path))
+        for name in names:
+            path = base / name
+            relative = path.relative_to(folder).as_posix()
+            if not is_junk(relative):
+                found.append((relative, path))
+    return sorted(found)
+
+
 def read_files(folder: Path) -> Files:
-    """Every file of `folder` but junk, by relative POSIX path; empty if there is no folder."""
-    if not folder.is_dir():
+    """Every file of `folder` but junk, by relative POSIX path; empty if there is no folder.
+    A link is read as a `Link`, never followed."""
+    if not folder.is_dir() or folder.is_symlink():
         return {}
     files: Files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not is_junk(relative):
-            files[relative] = path.read_bytes()
+    for relative, path in walk(folder):
+        if path.is_symlink():
+            files[relative] = Link(os.fsencode(os.readlink(path)))
+        elif path.is_file():
+            try:
+                files[relative] = path.read_bytes()
+            except FileNotFoundError:  # removed while being read: it is not there
+                continue
     return files
+
+
+def write_file(folder: Path, relative: str, content: bytes) -> None:
+    """Make `folder/relative` hold `content` (a link for a `Link`), replacing whatever it was,
+    and never writing through a link inside `folder` on the way."""
+    path = folder / relative
+    parent = folder
+    for part in Path(relative).parts[:-1]:
+        parent = parent / part
+        if parent.is_symlink():
+            parent.unlink()
+    if isinstance(content, Link):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+        os.symlink(os.fsdecode(bytes(content)), path)
+    else:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        atomic_write(path, content)
 
 
 def replace_files(folder: Path, files: Files) -> None:
@@ -52,9 +122,10 @@ def replace_files(folder: Path, files: Files) -> None:
             (folder / relative).unlink()
     for relative, content in files.items():
         if held.get(relative) != content:
-            atomic_write(folder / relative, content)
-    for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
-        if path.is_dir() and not any(path.iterdir()):
+            write_file(folder, relative, content)
+    for here, _, _ in os.walk(folder, topdown=False, followlinks=False):  # deepest first
+        path = Path(here)
+        if path != folder and not any(path.iterdir()):
             path.rmdir()
 
 
@@ -90,7 +161,10 @@ class Backups:
             for relative, content in files.items():
                 path = partial / relative
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
+                if isinstance(content, Link):
+                    os.symlink(os.fsdecode(bytes(content)), path)
+                else:
+                    path.write_bytes(content)
             partial.mkdir(parents=True, exist_ok=True)
             final = self.folder / name
             os.replace(partial, final)

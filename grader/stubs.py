@@ -3,9 +3,9 @@
 A learner's commits and the authors' can touch the same files (an exercise's README changes
 alone in both), so the history cannot tell which version of a file is the stub. The record can:
 it lists each stub file with its git blob id, and only the authors write it
-(`python -m grader.stubs`, which `nox -s tests` checks). A blob id names the exact content, so
-git hands it back whatever the learner committed, stashed or edited since (`git cat-file`), in a
-shallow clone too.
+(`python -m grader.stubs`, which `python noxfile.py -s tests` checks). A blob id names the exact
+content, so git hands it back whatever the learner committed, stashed or edited since
+(`git cat-file`), in a shallow clone too.
 
 A copy of the kata without git (a downloaded archive) has no blobs to ask for. There the grader
 keeps the stub files it sees untouched (`keep_pristine`, run by `grade` and `watch`) in
@@ -35,7 +35,7 @@ Record = dict[str, dict[str, str]]
 _HEADER = """\
 # The exercises' stubs as the kata's authors last committed them: `reset` puts these files back.
 # One line per file: its git blob id, then its path under exercises/. Written by
-# `python -m grader.stubs` after a stub changes; `nox -s tests` fails while it is out of date.
+# `python -m grader.stubs` after a stub changes; the kata's tests fail while it is out of date.
 """
 
 

@@ -51,6 +51,26 @@ def run_grader(
     return Graded(done.returncode, done.stdout, done.stderr, results)
 
 
+#: An environment variable every process a test starts carries (`run_grader` sets it), and so
+#: every process those start, unless they clear their environment: how tests find leftovers.
+TAG = "KATA_TEST_TAG"
+
+
+def tagged(tag: str) -> list[int]:
+    """Processes still running (not zombies) whose environment holds `KATA_TEST_TAG=tag`."""
+    found = []
+    wanted = f"{TAG}={tag}".encode()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if wanted in environ.split(b"\0") and state != b"Z":
+            found.append(int(entry.name))
+    return found
+
+
 def copy_tree(source: Path, destination: Path) -> Path:
     """A copy of `source` without bytecode caches."""
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

@@ -3,12 +3,18 @@ documented, and both ways of starting grading processes grade alike."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from cases import build, read_case
 from conftest import ROOT, Graded, copy_tree, run_grader
 
+from grader.launcher import shell
+from grader.manifest import load_track
 from grader.results import JSON_VERSION
 
 
@@ -23,7 +29,7 @@ def _one_line_error(graded: Graded, *words: str) -> None:
 
 
 def test_unknown_exercise() -> None:
-    _one_line_error(run_grader("grade", "99"), "'99'", "nox -s list")
+    _one_line_error(run_grader("grade", "99"), "'99'", "-s list")
 
 
 def test_misspelt_exercise_gets_a_suggestion() -> None:
@@ -151,3 +157,111 @@ def test_one_exercise_shared_between_processes_grades_like_one_process(tmp_path:
 )
 def test_bad_arguments_get_one_line(args: list[str]) -> None:
     _one_line_error(run_grader(*args), "--help")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--memory", "-1"),
+        ("--memory", "lots"),
+        ("--spec-timeout", "nan"),
+        ("--spec-timeout", "inf"),
+        ("--spec-timeout", "0"),
+        ("--spec-timeout", "-2"),
+        ("--timeout", "nan"),
+        ("--timeout", "-inf"),
+        ("--timeout", "0"),
+        ("--jobs", "0"),
+    ],
+)
+def test_limits_that_are_no_limits_are_refused_up_front(option: str, value: str) -> None:
+    graded = run_grader("grade", "01", f"{option}={value}")
+    _one_line_error(graded, option)
+    assert "Total:" not in graded.stdout  # refused before any grading
+
+
+def test_json_naming_a_folder_is_refused_before_grading(tmp_path: Path) -> None:
+    graded = run_grader("grade", "01", "--json", str(tmp_path))
+    _one_line_error(graded, "--json", "is a folder")
+    assert "Total:" not in graded.stdout
+
+
+def test_an_unlockable_kata_folder_is_one_warning(tmp_path: Path) -> None:
+    home = tmp_path / "kata"
+    (home / "lock").mkdir(parents=True)  # a lock that cannot be taken, even by root
+    listed = run_grader("list", env={"KATA_HOME": str(home)})
+    assert listed.code == 0, listed.stderr
+    assert "Next up" in listed.stdout
+    assert len(listed.stderr.strip().splitlines()) == 1 and "warning" in listed.stderr
+    graded = run_grader("grade", "01", "-q", env={"KATA_HOME": str(home)})
+    assert graded.code == 1 and "Total:" in graded.stdout
+    assert len(graded.stderr.strip().splitlines()) == 1 and "warning" in graded.stderr
+
+
+def test_help_without_the_dependencies_says_how_to_run_it() -> None:
+    # -S: no site-packages, so none of the kata's dependencies, as in a bare Python.
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "grader", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "noxfile.py -s grade" in line
+
+
+@pytest.mark.parametrize("command", ["grade", "hint", "compare", "reset", "watch", "serve"])
+def test_every_command_names_exercises_the_same_way(command: str) -> None:
+    _one_line_error(run_grader(command, "f"), "could be any of 01_first_routes, 09_file_upload")
+    _one_line_error(run_grader(command, "first-routs"), "did you mean 'first_routes'")
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [("jwt", 7), ("upload", 9), ("rate", 10), ("auth", 7), ("crud", 5), ("6", 6), ("07", 7)],
+)
+def test_an_exercise_by_a_prefix_or_a_word_of_its_slug(name: str, number: int) -> None:
+    assert load_track().find(name).number == number
+
+
+def test_printed_commands_work_as_typed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KATA_LAUNCHER", "python3 noxfile.py")
+    assert shell("hint", "01", "--more") == "python3 noxfile.py -s hint -- 01 --more"
+    monkeypatch.delenv("KATA_LAUNCHER")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nox, as right after the quick start
+    assert shell("list").endswith("noxfile.py -s list")
+    graded = run_grader("grade", "01", env={"KATA_LAUNCHER": "py noxfile.py"})
+    assert "(py noxfile.py -s grade -- 01)" in graded.stdout
+    # Nowhere else does the grader spell a command out.
+    for path in (ROOT / "grader").rglob("*.py"):
+        if "specs" not in path.parts and path.name not in ("launcher.py", "__main__.py"):
+            assert "nox -s" not in path.read_text(encoding="utf-8"), path
+
+
+def test_learner_commands_share_one_environment_and_become_the_grader() -> None:
+    import nox.registry
+
+    import noxfile  # noqa: F401 - registers the sessions
+
+    sessions = nox.registry.get()
+    for name in ("grade", "solutions", "list", "hint", "watch", "reset", "compare", "serve"):
+        func = sessions[name]
+        assert func.venv_backend == "none", name
+        assert "learner(session" in inspect.getsource(func), name
+
+
+@pytest.mark.parametrize("shown", [[], ["-q"]], ids=["detail", "quiet"])
+def test_escape_sequences_from_the_app_never_reach_the_terminal(
+    tmp_path: Path, shown: list[str]
+) -> None:
+    case = read_case(ROOT / "tests" / "golden" / "terminal_escapes" / "case.toml")
+    build(case["base"], "01_first_routes", case["replace"], tmp_path)
+    graded = run_grader("grade", "01", "--target", str(tmp_path), *shown)
+    assert graded.code == 1
+    assert "^[" in graded.stdout, "the app's escape sequences should be shown, made visible"
+    for control in ("\x1b", "\x07", "\x9b", "\r", "\u202e"):
+        assert control not in graded.stdout + graded.stderr, repr(control)

@@ -22,10 +22,11 @@ from grader.snapshots import read_files
 from grader.stubs import make_record, read_record, write_record
 
 EXERCISE = "01_first_routes"
-TASKS = load_track().get(EXERCISE).tasks
-#: The whole track, as `list` counts it: how many exercises, and their points.
-EXERCISES = len(load_track().exercises)
-POINTS = sum(exercise.points for exercise in load_track().exercises)
+TRACK = load_track()
+TASKS = TRACK.get(EXERCISE).tasks
+#: The whole track, as `list` counts it: every exercise that an exercise added changes.
+EXERCISES = len(TRACK.exercises)
+POINTS = sum(exercise.points for exercise in TRACK.exercises)
 
 
 @pytest.fixture
@@ -83,10 +84,10 @@ def test_list_shows_best_scores_and_the_next_exercise(
     code, out = grader(capsys, "list", "--target", str(kata))
     row = next(line for line in out.splitlines() if "First routes" in line)
     assert "in progress" in row and "10/10" in row and "→" not in row
-    after = load_track().exercises[1]
-    assert f"→  {after.number:02d}  {after.title}" in out
-    assert f"1 of {EXERCISES} exercises done" in out
-    assert f"10/{POINTS} points ({100 * 10 / POINTS:.0f}%)" in out
+    second = TRACK.exercises[1]
+    assert f"→  {second.number:02d}  {second.title}" in out
+    percent = f"{100 * 10 / POINTS:.0f}%"
+    assert f"1 of {EXERCISES} exercises done" in out and f"10/{POINTS} points ({percent})" in out
 
 
 # --- hint ---------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_more_skips_ahead_and_a_new_task_starts_over(
 def test_no_hint_once_it_passes(kata: Path, capsys: pytest.CaptureFixture[str]) -> None:
     graded(kata, passed_tasks=len(TASKS))
     code, out = grader(capsys, "hint", "01", "--target", str(kata))
-    assert code == 0 and "no hint needed" in out and "nox -s compare -- 01" in out
+    assert code == 0 and "no hint needed" in out and "-s compare -- 01" in out
 
 
 def test_hint_grades_first_when_the_files_changed(kata: Path) -> None:
@@ -149,7 +150,7 @@ def test_compare_waits_until_the_exercise_passes(
 def test_compare_with_force(kata: Path, capsys: pytest.CaptureFixture[str], view: str) -> None:
     code, out = grader(capsys, "compare", "01", "--force", "--view", view, "--target", str(kata))
     assert code == 0
-    assert "main.py" in out and r"^97[89]\d{10}$" in out
+    assert "main.py" in out and r"^97[89][0-9]{10}$" in out
     if view == "unified":
         assert "--- yours/main.py" in out and "+++ reference/main.py" in out
     else:

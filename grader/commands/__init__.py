@@ -26,7 +26,7 @@ class Command(Protocol):
 
 
 #: The command modules, in the order `--help` lists them.
-_MODULES = ("grade", "listing", "hint", "watch", "reset", "compare")
+_MODULES = ("grade", "listing", "hint", "watch", "reset", "compare", "serve")
 
 
 def _commands() -> list[Command]:

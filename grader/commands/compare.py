@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import ROOT
+from grader.launcher import shell
 from grader.manifest import load_track
 from grader.progress import Store, shown, target_key
 from grader.snapshots import read_files
@@ -58,11 +59,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     exercise = load_track().select([args.exercise])[0]
     target = resolve_target(args.target)
     known = Store().progress(target_key(target)).get(exercise.name)
+    number = f"{exercise.number:02d}"
     if not args.force and (known is None or not known.done):
         console.print(
             f"{exercise.number:02d} {exercise.title} has not passed yet, and the reference "
-            "solution is the reward for passing it. Keep going (`nox -s hint -- "
-            f"{exercise.number:02d}` helps), or add --force to see it now."
+            f"solution is the reward for passing it. Keep going (`{shell('hint', number)}` "
+            "helps), or add --force to see it now."
         )
         return 1
     reference = read_files(args.solutions / exercise.name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -63,7 +65,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory",
         metavar="MB",
-        type=int,
+        type=_megabytes,
         default=Limits.memory_mb,
         help=f"memory a grading process may hold, in MiB, on Linux; 0 for no limit "
         f"(default: {Limits.memory_mb})",
@@ -71,7 +73,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         metavar="N",
-        type=int,
+        type=_count,
         default=default_jobs(),
         help="exercises graded at once (default: one per core, up to 4)",
     )
@@ -106,8 +108,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     exercises = track.select(args.exercises)
     if args.exercises:
         require_folders(target, exercises, args.target or "exercises")
-    if args.json is not None and not args.json.resolve().parent.is_dir():
-        raise UsageError(f"cannot write --json {args.json}: its folder does not exist")
+    if args.json is not None:
+        check_writable(args.json, "--json")
     result = _grade_with_progress(engine_for(args, target), exercises)
     record_grading(result, target)
     detail = args.verbose or (len(exercises) == 1 and not args.quiet)
@@ -155,14 +157,45 @@ def write_json(path: Path, result: RunResult) -> None:
     atomic_write(path, data.encode("utf-8"))
 
 
+def check_writable(path: Path, option: str) -> None:
+    """Refuse, before any work is done, a file that cannot be written."""
+    folder = path.resolve().parent
+    if path.is_dir():
+        raise UsageError(f"cannot write {option} {path}: it is a folder; name a file in it")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {option} {path}: its folder does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {option} {path}: permission denied")
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("a time limit must be more than 0 seconds")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: a time limit is a number of seconds above 0 (such as 10 or 2.5)"
+        )
     return seconds
+
+
+def _megabytes(value: str) -> int:
+    return _whole(value, 0, "MiB", "memory is 0 (no limit) or more MiB")
+
+
+def _count(value: str) -> int:
+    return _whole(value, 1, "processes", "at least 1 process grades at a time")
+
+
+def _whole(value: str, least: int, unit: str, rule: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of {unit}") from None
+    if number < least:
+        raise argparse.ArgumentTypeError(f"{value!r}: {rule}")
+    return number
 
 
 def _percent(value: str) -> float:

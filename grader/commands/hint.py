@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.engine import Engine, default_jobs
+from grader.launcher import shell
 from grader.manifest import Exercise, Task, load_track
 from grader.progress import ExerciseProgress, Store, record_grading, shown, target_key
 from grader.snapshots import read_files
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if known.last_status == "passed":
         console.print(
             f"{exercise.number:02d} {exercise.title} passes: no hint needed. "
-            f"See the reference solution with `nox -s compare -- {exercise.number:02d}`."
+            f"See the reference solution with `{shell('compare', f'{exercise.number:02d}')}`."
         )
         return 0
     # No spec ran (the app did not load, say): the first task is where to start.
@@ -69,8 +70,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         seen = 0
     shown_now = min(seen + (2 if args.more else 1), len(task.hints))
     state[exercise.name] = (task.number, shown_now)
-    with store.lock:
-        atomic_write(store.home / "hints.json", json.dumps(_STATE.dump_python(state)).encode())
+    try:
+        with store.lock:
+            data = json.dumps(_STATE.dump_python(state)).encode()
+            atomic_write(store.home / "hints.json", data)
+    except OSError as error:
+        store.warn(f"warning: which hints you saw is not recorded in {shown(store.home)}: {error}")
     _print(console, exercise, task, shown_now, seen, known)
     return 0
 
@@ -99,8 +104,8 @@ def _print(
     if count < len(task.hints):
         console.print(
             Text(
-                f"Still stuck? `nox -s hint -- {exercise.number:02d}` again for a more specific "
-                "one.",
+                f"Still stuck? `{shell('hint', f'{exercise.number:02d}')}` again for a more "
+                "specific one.",
                 style="dim",
             )
         )
@@ -108,7 +113,7 @@ def _print(
         console.print(
             Text(
                 "That is every hint for this task. Once the exercise passes, "
-                f"`nox -s compare -- {exercise.number:02d}` shows the reference solution.",
+                f"`{shell('compare', f'{exercise.number:02d}')}` shows the reference solution.",
                 style="dim",
             )
         )
@@ -118,10 +123,13 @@ def _load(store: Store) -> _State:
     path = store.home / "hints.json"
     try:
         return _STATE.validate_json(path.read_bytes())
-    except FileNotFoundError:
+    except OSError:  # none yet, or unreadable: hints start from the first
         return {}
     except ValidationError:
-        moved = set_aside(path)
+        try:
+            moved = set_aside(path)
+        except OSError:
+            return {}
         if moved is not None:
             store.warn(
                 f"warning: {shown(path)} was set aside as {moved.name} (it is not a file this "
@@ -134,4 +142,4 @@ def _changed_since(folder: Path, timestamp: str) -> bool:
     """Whether a file of `folder` was saved after `timestamp` (ISO 8601)."""
     since = datetime.fromisoformat(timestamp).timestamp()
     files = read_files(folder)
-    return any((folder / name).stat().st_mtime > since for name in files)
+    return any((folder / name).lstat().st_mtime > since for name in files)

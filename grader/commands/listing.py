@@ -10,6 +10,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from grader.launcher import shell
 from grader.manifest import Exercise, Track, load_track
 from grader.progress import ExerciseProgress, Store, target_key
 from grader.results import ExerciseStatus
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 ("Next up: ", "bold"),
                 f"{nxt.number:02d} {nxt.title} ",
                 ("(", "dim"),
-                (f"nox -s watch -- {nxt.number:02d}", "cyan"),
+                (shell("watch", f"{nxt.number:02d}"), "cyan"),
                 (")", "dim"),
             )
         )

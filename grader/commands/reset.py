@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.prompt import Confirm
 
 from grader.commands import UsageError
+from grader.launcher import shell
 from grader.manifest import Exercise, load_track
 from grader.progress import kata_home, shown
 from grader.snapshots import Backups, Files, read_files, replace_files
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if saved is not None:
         console.print(
             f"Your attempt is in {shown(saved)}; "
-            f"`nox -s reset -- {exercise.number:02d} --restore` brings it back."
+            f"`{shell('reset', f'{exercise.number:02d}', '--restore')}` brings it back."
         )
     return 0
 

@@ -35,6 +35,7 @@ from grader.commands.grade import add_grading_options, engine_for
 from grader.commands.listing import next_exercise
 from grader.engine import Cancelled, Engine
 from grader.keys import ENTER, ESCAPE, Keys
+from grader.launcher import shell
 from grader.manifest import Exercise, SelectionError, Track, load_track
 from grader.progress import Store, record_grading, shown, target_key
 from grader.results import ExerciseStatus
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         first = next(e for e in track.exercises if (target / e.name).is_dir())
         console.print(
             f"Every exercise in {shown(target)} has passed. Well done! To watch one again "
-            f'(to refactor it, or for its "Going further"): nox -s watch -- {first.number:02d}'
+            f'(to refactor it, or for its "Going further"): {shell("watch", f"{first.number:02d}")}'
         )
         return 0
     poll = "--poll" if args.poll else polling_reason(target)
@@ -296,7 +297,8 @@ class _Watch:
         if not passed and (known is None or not known.done):
             self.view.note = (
                 "The reference solution is the reward for passing: keep going (h gives a "
-                f"hint), or see it now with nox -s compare -- {self.exercise.number:02d} --force."
+                f"hint), or see it now with "
+                f"{shell('compare', f'{self.exercise.number:02d}', '--force')}."
             )
             return
         self.comparing = True

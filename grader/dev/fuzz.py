@@ -1,4 +1,5 @@
-"""`nox -s fuzz -- NN`: schemathesis against an exercise's solution served by uvicorn, for 5xx.
+"""`python noxfile.py -s fuzz -- NN`: schemathesis against an exercise's solution served by
+uvicorn, for 5xx.
 
 The app runs as it would for a user: uvicorn on a free local port, in a temporary working
 directory, with a fresh SQLite `DATABASE_URL`. The exercise's optional
@@ -36,6 +37,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader.dev.selection import Chosen, Parser, UsageError, choose, fail
+from grader.launcher import shell
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +54,7 @@ LOG_LINES = 80
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="nox -s fuzz --",
+        prog=f"{shell('fuzz')} --",
         description="Fuzz an exercise's app under uvicorn with schemathesis; fail on any 5xx.",
         allow_abbrev=False,
         epilog="Other arguments go to `st run`, e.g. --seed 1 or --phases fuzzing.",
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(error))
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     if st is None:
-        fail("schemathesis is not installed: run this through `nox -s fuzz -- NN`")
+        fail(f"schemathesis is not installed: run this through `{shell('fuzz', 'NN')}`")
     try:
         setup = setup.model_copy(update={"env": {**setup.env, **dict(args.env)}})
         return _fuzz(chosen, setup, args.duration, [st, "run", *st_args])

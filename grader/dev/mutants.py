@@ -1,4 +1,4 @@
-"""`nox -s mutants -- NN`: the mutation score of an exercise's specs, by cosmic-ray.
+"""`python noxfile.py -s mutants -- NN`: the mutation score of an exercise's specs, by cosmic-ray.
 
 cosmic-ray makes each mutant (one small change to the solution: `<` for `<=`, `n + 1` for `n`, a
 decorator dropped, ...) and the exercise's specs, run by the kata's own grader with `--fail-fast`,
@@ -45,6 +45,7 @@ from typing import Any
 from grader import ROOT
 from grader.dev.selection import Chosen, Parser, UsageError, choose, fail, parse
 from grader.dev.survivors import FILE_NAME, Change, read_explanations, sort_survivors
+from grader.launcher import shell
 
 #: The share of mutants an exercise's specs must kill (README: Adding an exercise).
 TARGET = 90.0
@@ -89,7 +90,7 @@ class Result:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="nox -s mutants --",
+        prog=f"{shell('mutants')} --",
         description="Mutation score of an exercise's specs against its solution (cosmic-ray).",
     )
     parser.add_argument("exercise", metavar="EXERCISE", help="number (05) or slug (crud)")
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import cosmic_ray  # noqa: F401
     except ModuleNotFoundError:
-        fail("cosmic-ray is not installed: run this through `nox -s mutants -- NN`")
+        fail(f"cosmic-ray is not installed: run this through `{shell('mutants', 'NN')}`")
     try:
         return _run(chosen, files, operators, args)
     except KeyboardInterrupt:

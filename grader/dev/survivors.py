@@ -6,7 +6,7 @@ occurrence counts do not):
 
     - `limiter.py` in `Limiter.hit`: `if len(hits) >= limit:` → `if len(hits) > limit:` — why
 
-`nox -s mutants` prints each survivor as such a line; the author copies it into
+`python noxfile.py -s mutants` prints each survivor as such a line; the author copies it into
 `grader/specs/NN_slug/MUTANTS.md` and writes, after it, why it is equivalent or outside the
 README's contract. A line whose change is the removal of a line says `removed` instead of the
 new code; a mutant outside any function or class has no `in` part. An entry without a reason

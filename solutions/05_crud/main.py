@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from database import engine, get_session
 from models import Product, create_tables
-from schemas import ProductCreate, ProductPublic, ProductUpdate
+from schemas import MAX_INTEGER, ProductCreate, ProductPublic, ProductUpdate
 
 
 # Don't change this: the grader relies on it (every spec starts the app on an empty database).
@@ -30,7 +30,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_product(product_id: int, session: SessionDep) -> Product:
     """The product in the path, or 404."""
-    product = session.get(Product, product_id)
+    # An id past SQLite's 64-bit integers names no product; the driver would raise on it.
+    product = session.get(Product, product_id) if abs(product_id) <= MAX_INTEGER else None
     if product is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Product not found")
     return product

@@ -9,11 +9,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+#: The largest integer SQLite stores; a larger Python int makes the driver raise, a 500.
+MAX_INTEGER = 2**63 - 1
+
 # The README's limits, named once and shared by every model that carries the field.
 Sku = Annotated[str, Field(min_length=1, max_length=32)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=1000)]
-PriceCents = Annotated[int, Field(ge=0)]
+PriceCents = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
 
 
 class ProductBase(BaseModel):

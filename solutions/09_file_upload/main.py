@@ -7,10 +7,11 @@ stream from disk with a `Content-Disposition` header that no name can break.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, UploadFile, status
 from fastapi.responses import FileResponse
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 
 from database import SessionDep, engine
 from models import Base, StoredFile
@@ -92,7 +93,13 @@ def download_file(file_id: str, session: SessionDep, settings: SettingsDep) -> F
 @app.delete("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_file(file_id: str, session: SessionDep, settings: SettingsDep) -> None:
     row = _get_or_404(session, file_id)
-    session.delete(row)
+    # One statement removes the row and says whether it did: of several DELETEs of one file at
+    # the same time, only the one that really removed it answers 204, the others 404.
+    stored_as = row.id
+    result = session.execute(delete(StoredFile).where(StoredFile.id == stored_as))
+    removed = cast("CursorResult[Any]", result).rowcount
     session.commit()
+    if not removed:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such file")
     # The row goes first: if removing the bytes fails, the API still never serves a dead file.
-    (settings.storage_dir / row.id).unlink(missing_ok=True)
+    (settings.storage_dir / stored_as).unlink(missing_ok=True)

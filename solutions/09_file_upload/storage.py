@@ -67,7 +67,7 @@ def clean_filename(raw: str | None) -> str:
 def allowed_type(declared: str | None) -> str | None:
     """The declared media type without parameters, if it is on the allow-list."""
     # Media types are case-insensitive and may carry parameters ("text/plain; charset=utf-8").
-    essence = (declared or "").split(";", 1)[0].strip().lower()
+    essence = (declared or "").partition(";")[0].strip().lower()
     return essence if essence in SIGNATURES else None
 
 
@@ -83,7 +83,7 @@ class _ContentCheck:
         if self.signature is None:
             self._decode(chunk, final=False)
         elif len(self.head) < len(self.signature):
-            self.head += chunk[: len(self.signature) - len(self.head)]
+            self.head = (self.head + chunk)[: len(self.signature)]
             # Fail on the first wrong byte rather than after copying the whole file.
             if not self.signature.startswith(self.head):
                 raise WrongContent("the bytes do not match the declared type")

@@ -10,22 +10,36 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
+import tempfile
+import threading
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+from grader.kit import BASE_URL, SpecClient, body_excerpt, call, client_for, expect_object, fail
 
 if TYPE_CHECKING:
     from grader.specs.conftest import World
 
 #: `MAX_UPLOAD_BYTES` while grading: small, so that specs stay fast.
 LIMIT = 1024
+
+#: `MAX_UPLOAD_BYTES` in the specs of large files (`@pytest.mark.large`).
+LARGE_LIMIT = 4 * 1024 * 1024
+
+#: The size of a large file: several chunks of any sensible size.
+LARGE = 3 * 1024 * 1024
+
+#: The most a single read from the upload may return (the README's grading interface).
+MOST_PER_READ = 1024 * 1024
 
 #: The multipart boundary of every upload a spec sends.
 BOUNDARY = "kata-9f1c2e7a4b"
@@ -49,6 +63,15 @@ Strays = Callable[[], list[str]]
 #: `download_name(response)`: the filename a browser would save the download as; fails unless the
 #: response has exactly one well-formed `Content-Disposition: attachment` header.
 DownloadName = Callable[[httpx.Response], str]
+
+#: `reads`: the number of bytes each read from an upload's file object returned, in order.
+Reads = list[int]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"large: the spec's app is started with MAX_UPLOAD_BYTES={LARGE_LIMIT}"
+    )
 
 
 def _png() -> bytes:
@@ -88,23 +111,34 @@ SAMPLES: dict[str, bytes] = {
 }
 
 
-def multipart_body(filename: str, content: bytes, content_type: str | None) -> bytes:
-    """A multipart/form-data body with one file part named `file`, written byte by byte."""
+def multipart_body(
+    filename: str,
+    content: bytes,
+    content_type: str | None,
+    fields: dict[str, str] | None = None,
+) -> bytes:
+    """A multipart/form-data body with one file part named `file` (after any other `fields`),
+    written byte by byte."""
+    body = b""
+    for name, value in (fields or {}).items():
+        body += (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        ).encode()
     quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
     head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
     if content_type is not None:
         head += f"Content-Type: {content_type}\r\n"
-    return head.encode() + b"\r\n" + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body + head.encode() + b"\r\n" + content + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 @pytest.fixture
-def app_env(world: World) -> dict[str, str]:
-    return {"STORAGE_DIR": str(world.root / "storage"), "MAX_UPLOAD_BYTES": str(LIMIT)}
+def app_env(world: World, limit: int) -> dict[str, str]:
+    return {"STORAGE_DIR": str(world.root / "storage"), "MAX_UPLOAD_BYTES": str(limit)}
 
 
 @pytest.fixture
-def limit() -> int:
-    return LIMIT
+def limit(request: pytest.FixtureRequest) -> int:
+    return LARGE_LIMIT if request.node.get_closest_marker("large") else LIMIT
 
 
 @pytest.fixture
@@ -125,23 +159,33 @@ def upload(client: SpecClient) -> Upload:
         content_type: str | None = "text/plain",
         *,
         chunked: bool = False,
+        content_length: int | None = None,
+        fields: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
         expect: int | None = 201,
+        via: SpecClient | None = None,
     ) -> httpx.Response:
-        body = multipart_body(filename, content, content_type)
+        sender = via or client
+        body = multipart_body(filename, content, content_type, fields)
         headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if content_length is not None:
+            # httpx keeps a Content-Length it is given, so the header can lie about the body.
+            headers["Content-Length"] = str(content_length)
         if chunked:
 
             async def pieces() -> AsyncIterator[bytes]:
                 for start in range(0, len(body), 256):
                     yield body[start : start + 256]
 
-            response = await client.post("/files", content=pieces(), headers=headers)
+            response = await sender.post("/files", content=pieces(), headers=headers, params=params)
             if "content-length" in response.request.headers:
                 raise fail("grader error: the chunked upload was sent with a Content-Length")
         else:
-            response = await client.post("/files", content=body, headers=headers)
+            response = await sender.post("/files", content=body, headers=headers, params=params)
         if expect is not None and response.status_code != expect:
             framing = ", chunked without Content-Length" if chunked else ""
+            if content_length is not None:
+                framing = f", sent with Content-Length: {content_length}"
             raise fail(
                 f"{call(response)} with {filename!r} ({content_type}, {len(content)} bytes"
                 f"{framing}) → expected {expect}, got {response.status_code}: "
@@ -248,3 +292,161 @@ def _download_name(response: httpx.Response) -> str:
             return re.sub(r"\\(.)", r"\1", name[1:-1])
         return name
     raise fail(f"{call(response)} → Content-Disposition has no filename: {value!r}")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
+    """Watch every read from an upload's file object: Starlette spools each uploaded file into
+    a `SpooledTemporaryFile`, which `UploadFile.read` and `UploadFile.file.read` both read."""
+    sizes: Reads = []
+    lock = threading.Lock()
+    original = tempfile.SpooledTemporaryFile.read
+
+    def read(self: Any, *args: Any) -> Any:
+        data = original(self, *args)
+        with lock:
+            sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "read", read)
+    return sizes
+
+
+#: `pieces`: for each request sent by `piece_client`, how many non-empty body messages the
+#: response arrived in.
+Pieces = list[int]
+
+
+@pytest.fixture
+async def piece_client(
+    running: Any, exercise_dir: Path
+) -> AsyncIterator[tuple[SpecClient, Pieces]]:
+    """A client of the running app that counts the pieces each response body arrives in."""
+    pieces: Pieces = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        async def counted(message: Any) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                pieces[-1] += 1
+            await send(message)
+
+        if scope["type"] == "http":
+            pieces.append(0)
+        await running(scope, receive, counted)
+
+    async with client_for(counting, folder=exercise_dir) as client:
+        yield client, pieces
+
+
+@pytest.fixture
+def thread_switches() -> Iterator[None]:
+    """Threads switch as often as CPython allows while the spec runs, so that the races of sync
+    endpoints (which FastAPI runs in a thread pool) show."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+#: `start_together(12)`: the next 12 uploads copied in worker threads all wait at their first
+#: read until the 12 are there, then go on at once.
+StartTogether = Callable[[int], None]
+
+#: How long a gated upload waits for the others. Only an app that lets one copy at a time (a
+#: lock around the whole copy) ever waits this long, once: the gate then stays open.
+GATE_TIMEOUT = 5.0
+
+
+@pytest.fixture
+def start_together(monkeypatch: pytest.MonkeyPatch) -> StartTogether:
+    """Make concurrent uploads overlap for certain: a sync endpoint copies in a worker thread,
+    and each upload's first read waits there until all of them have started their copies.
+
+    Reads on the event loop's own thread (an `async def` endpoint reading a file Starlette kept
+    in memory) are never held: holding them would stop the loop itself.
+    """
+    loop_thread = threading.get_ident()
+    lock = threading.Lock()
+    seen: set[int] = set()
+    gate: list[threading.Barrier] = []
+    original = tempfile.SpooledTemporaryFile.read
+
+    def read(self: Any, *args: Any) -> Any:
+        if gate and not gate[0].broken and threading.get_ident() != loop_thread:
+            with lock:
+                first = id(self) not in seen
+                seen.add(id(self))
+            if first:
+                try:
+                    gate[0].wait(timeout=GATE_TIMEOUT)
+                except threading.BrokenBarrierError:
+                    pass
+        return original(self, *args)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "read", read)
+
+    def arm(count: int) -> None:
+        gate[:] = [threading.Barrier(count)]
+
+    return arm
+
+
+#: `selects_together(file_id, 6)`: the next 6 requests that look `file_id` up in the database
+#: (from worker threads) all wait at that SELECT until the 6 are there, then go on at once.
+SelectsTogether = Callable[[str, int], None]
+
+
+@pytest.fixture
+def selects_together() -> Iterator[SelectsTogether]:
+    """Make concurrent requests for one file overlap for certain: each request's first SELECT
+    that names the file, once run, waits until all of them have run theirs, so they all find
+    the row before any of them changes it. SELECTs on the event loop's own thread are never
+    held."""
+    loop_thread = threading.get_ident()
+    lock = threading.Lock()
+    held: set[int] = set()
+    armed: list[tuple[str, threading.Barrier]] = []
+
+    def after_execute(
+        connection: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        if not armed or threading.get_ident() == loop_thread:
+            return
+        marker, gate = armed[0]
+        if gate.broken or not statement.lstrip().upper().startswith("SELECT"):
+            return
+        if marker not in statement and marker not in repr(parameters):
+            return
+        with lock:
+            if threading.get_ident() in held:
+                return
+            held.add(threading.get_ident())
+        try:
+            gate.wait(timeout=GATE_TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass
+
+    def arm(marker: str, count: int) -> None:
+        armed[:] = [(marker, threading.Barrier(count, action=armed.clear))]
+
+    event.listen(Engine, "after_cursor_execute", after_execute)
+    try:
+        yield arm
+    finally:
+        event.remove(Engine, "after_cursor_execute", after_execute)
+
+
+@pytest.fixture
+async def lenient_client(running: Any, exercise_dir: Path) -> AsyncIterator[SpecClient]:
+    """A client for specs where an error is the right answer: an exception the app raises comes
+    back as a 500 response, as a server would send it, instead of failing the spec."""
+    transport = httpx.ASGITransport(app=running, raise_app_exceptions=False)
+    async with SpecClient(folder=exercise_dir, transport=transport, base_url=BASE_URL) as client:
+        yield client

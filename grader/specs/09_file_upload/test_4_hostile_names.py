@@ -20,6 +20,7 @@ Create = Callable[..., Awaitable[dict[str, Any]]]
 DownloadName = Callable[[httpx.Response], str]
 
 
+@pytest.mark.rule("name-never-a-path")
 async def test_names_with_path_parts_write_nothing_outside_storage(
     create: Create,
     world: World,
@@ -49,12 +50,14 @@ async def test_names_with_path_parts_write_nothing_outside_storage(
     )
 
 
+@pytest.mark.rule("clean-last-component", "row-dot-dot", "row-backslash", "row-absolute")
 async def test_filename_keeps_only_the_last_path_component(create: Create, world: World) -> None:
     """POST /files reports only the last component of a name, splitting on / and on \\."""
     cases = {
         "../../report.txt": "report.txt",
         "..\\..\\windows.txt": "windows.txt",
         str(world.root / "folder" / "absolute.txt"): "absolute.txt",
+        "/home/me/absolute.txt": "absolute.txt",
         "reports/2024\\q1 summary.txt": "q1 summary.txt",
     }
     for name, expected in cases.items():
@@ -65,6 +68,7 @@ async def test_filename_keeps_only_the_last_path_component(create: Create, world
         )
 
 
+@pytest.mark.rule("clean-fallback", "row-empty")
 async def test_empty_filename_becomes_upload(create: Create) -> None:
     """POST /files names a file "upload" when its name is empty, "." or ".." once cleaned."""
     for name in ("", "..", "../.."):
@@ -75,6 +79,7 @@ async def test_empty_filename_becomes_upload(create: Create) -> None:
         )
 
 
+@pytest.mark.rule("clean-control", "row-control")
 async def test_control_characters_are_removed_from_filename(create: Create) -> None:
     """POST /files removes control characters (tab, newline, escape, ...) from the name."""
     name = "tab\there\nnew\x1bline\x7f.txt"
@@ -85,6 +90,7 @@ async def test_control_characters_are_removed_from_filename(create: Create) -> N
     )
 
 
+@pytest.mark.rule("cd-one-header", "cd-no-break")
 async def test_quote_and_newline_cannot_break_content_disposition(
     client: SpecClient, create: Create, download_name: DownloadName
 ) -> None:
@@ -103,6 +109,7 @@ async def test_quote_and_newline_cannot_break_content_disposition(
     )
 
 
+@pytest.mark.rule("cd-non-ascii", "row-non-ascii")
 async def test_non_ascii_name_survives_the_round_trip(
     client: SpecClient, create: Create, download_name: DownloadName
 ) -> None:
@@ -119,6 +126,7 @@ async def test_non_ascii_name_survives_the_round_trip(
     )
 
 
+@pytest.mark.rule("file-id-not-a-path")
 async def test_download_path_cannot_traverse(
     client: SpecClient, create: Create, world: World
 ) -> None:
@@ -142,3 +150,74 @@ async def test_download_path_cannot_traverse(
             f"{call(response)} → served a file from outside STORAGE_DIR: {body_excerpt(response)}"
         )
         expect_status(response, 404, 422)
+
+
+@pytest.mark.rule(
+    "clean-order", "nothing-else-changes", "clean-control", "clean-last-component", "clean-fallback"
+)
+async def test_cleaning_rules_in_order(create: Create) -> None:
+    """Names are cleaned in the README's order, and nothing else changes (spaces, dots, quotes)."""
+    cases = {
+        "a\x00b\x0bc\x1f.txt": "abc.txt",
+        "C:\\Users\\me\\cv.txt": "cv.txt",
+        "notes/\t": "upload",
+        "notes\\\n": "upload",
+        ".\x1b.": "upload",
+        ".": "upload",
+        "...": "...",
+        ".hidden.txt": ".hidden.txt",
+        "  spaced  name .txt ": "  spaced  name .txt ",
+        'it\'s a "quote"; x=1, y.txt': 'it\'s a "quote"; x=1, y.txt',
+        "dir/..\x01/file.txt": "file.txt",
+    }
+    for name, expected in cases.items():
+        body = await create(b"some text\n", name, "text/plain")
+        assert body["filename"] == expected, (
+            f'POST /files with {name!r} → "filename" should be {expected!r}, '
+            f"got {body['filename']!r}"
+        )
+
+
+@pytest.mark.rule("name-never-a-path", "nothing-else-changes")
+async def test_long_names_are_kept_and_stored_safely(
+    client: SpecClient,
+    create: Create,
+    download_name: DownloadName,
+    stored: Callable[[], list[bytes]],
+) -> None:
+    """POST /files takes 300-character names (ASCII or not) as they are: no error, no path."""
+    for number, name in enumerate(("a" * 296 + ".txt", "é" * 296 + ".txt"), start=1):
+        content = f"long name {number}\n".encode()
+        body = await create(content, name, "text/plain")
+        assert body["filename"] == name, (
+            f'POST /files with a {len(name)}-character name → "filename" should be that name, '
+            f"got {body['filename'][:40]!r}… ({len(body['filename'])} characters)"
+        )
+        assert content in stored(), (
+            f"POST /files with a {len(name)}-character name → no file in STORAGE_DIR holds it"
+        )
+        response = expect_status(await client.get(f"/files/{body['id']}"), 200)
+        assert download_name(response) == name, (
+            f"{call(response)} → Content-Disposition does not name the file {name[:20]!r}…"
+        )
+
+
+@pytest.mark.rule("cd-no-break", "cd-one-header")
+async def test_names_with_header_syntax_round_trip(
+    client: SpecClient, create: Create, download_name: DownloadName
+) -> None:
+    """Names with %, ;, =, commas, quotes and backticks download under exactly that name."""
+    for name in (
+        "50%25 off.txt",
+        "100% sure.txt",
+        "a;b=c.txt",
+        "x, filename=evil.txt",
+        "filename*=UTF-8''evil.txt\"",
+        "`tick`'s.txt",
+    ):
+        body = await create(b"some text\n", name, "text/plain")
+        response = expect_status(await client.get(f"/files/{body['id']}"), 200)
+        saved_as = download_name(response)
+        assert saved_as == name, (
+            f"{call(response)} → Content-Disposition names the file {saved_as!r}, expected {name!r}"
+        )

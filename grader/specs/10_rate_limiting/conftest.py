@@ -13,7 +13,7 @@ helper is a fixture with a plain callable type.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import httpx
 import pytest
@@ -99,6 +99,10 @@ Refused = Callable[[httpx.Response, str], None]
 #: `header(response, "Retry-After")`: the header as a whole number; fails if absent or not one.
 IntHeader = Callable[[httpx.Response, str], int]
 
+#: `expect_int(response, "Retry-After", 30, "at t=30 s (...)")`: fail unless the header is that
+#: whole number; the last argument says why that value is expected.
+ExpectInt = Callable[[httpx.Response, str, int, str], None]
+
 
 @pytest.fixture
 def at(clock: FakeClock) -> At:
@@ -112,7 +116,7 @@ def spend() -> Spend:
         count: int,
         *,
         path: str = LIMITED,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         why: str = "",
     ) -> list[httpx.Response]:
         responses = []
@@ -144,13 +148,29 @@ def refused() -> Refused:
 @pytest.fixture
 def header() -> IntHeader:
     def header(response: httpx.Response, name: str) -> int:
-        value = response.headers.get(name)
-        if value is None:
+        values = response.headers.get_list(name)
+        if not values:
             raise fail(
                 f"{call(response)} → the {response.status_code} response has no {name} header"
             )
+        if len(values) > 1:
+            raise fail(
+                f"{call(response)} → the {response.status_code} response has {len(values)} "
+                f"{name} headers ({', '.join(values)}), expected one"
+            )
+        (value,) = values
         if not (value.strip().isascii() and value.strip().isdigit()):
             raise fail(f"{call(response)} → {name} must be a whole number, got {value!r}")
         return int(value)
 
     return header
+
+
+@pytest.fixture
+def expect_int(header: IntHeader) -> ExpectInt:
+    def expect_int(response: httpx.Response, name: str, expected: int, when: str) -> None:
+        value = header(response, name)
+        if value != expected:
+            raise fail(f"{call(response)} → expected {name}: {expected} {when}, got {value}")
+
+    return expect_int
