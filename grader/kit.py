@@ -57,7 +57,9 @@ class SpecClient(httpx.AsyncClient):
             raise
         # KeyboardInterrupt from a handler is the app's error (no Ctrl-C reaches a grading).
         except (Exception, KeyboardInterrupt) as error:
-            raise AppCrashed(_request_line(request), error, self.folder) from error
+            # The message already names the learner's line, and `.error` keeps the exception:
+            # chaining it would make pytest format the app's whole stack for every failure.
+            raise AppCrashed(_request_line(request), error, self.folder) from None
 
 
 #: The client address the app sees in `request.client` unless a spec picks another.
