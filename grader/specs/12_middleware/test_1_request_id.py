@@ -28,6 +28,7 @@ BAD_IDS: list[bytes] = [
 ]
 
 
+@pytest.mark.rule("echo-valid", "one-each")
 async def test_well_formed_id_is_echoed(client: SpecClient, request_id: RequestId) -> None:
     """A well-formed X-Request-ID (1 to 64 of A-Z a-z 0-9 - _ .) comes back unchanged."""
     for sent in GOOD_IDS:
@@ -39,6 +40,7 @@ async def test_well_formed_id_is_echoed(client: SpecClient, request_id: RequestI
             raise fail(f"{call(response)} with X-Request-ID: {sent!r} → got back {got!r}")
 
 
+@pytest.mark.rule("generate", "generated-unique")
 async def test_missing_id_is_generated_and_unique(
     client: SpecClient, request_id: RequestId
 ) -> None:
@@ -54,10 +56,11 @@ async def test_missing_id_is_generated_and_unique(
         )
 
 
+@pytest.mark.rule("generate", "never-echo-bad")
 async def test_malformed_ids_are_replaced(client: SpecClient, request_id: RequestId) -> None:
     """An empty, overlong (65), spaced, ':', '/', '<', tab or non-ASCII id is replaced."""
     for sent in BAD_IDS:
-        response = await client.get("/api/notes", headers={"X-Request-ID": sent})
+        response = await client.get("/api/notes", headers={b"X-Request-ID": sent})
         expect_status(response, 200)
         got = request_id(response, "answer")
         text = sent.decode("latin-1")
@@ -68,6 +71,7 @@ async def test_malformed_ids_are_replaced(client: SpecClient, request_id: Reques
             )
 
 
+@pytest.mark.rule("generate", "never-echo-bad")
 async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -> None:
     """Two X-Request-ID headers in one request are no id: the response gets a new one."""
     response = await client.get(
@@ -82,6 +86,7 @@ async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -
         )
 
 
+@pytest.mark.rule("never-echo-bad", "one-each")
 async def test_crlf_in_id_never_reaches_the_response(exchange: Exchange) -> None:
     """An X-Request-ID holding CR LF Set-Cookie is replaced: no injected header comes back."""
     sent = b"abc\r\nSet-Cookie: session=evil"
@@ -100,6 +105,7 @@ async def test_crlf_in_id_never_reaches_the_response(exchange: Exchange) -> None
         raise fail(f"{where} → the response carries Set-Cookie: the header was injected")
 
 
+@pytest.mark.rule("server-timing-form", "one-each")
 async def test_server_timing_on_every_response(client: SpecClient, tagged: Tagged) -> None:
     """Every response carries one Server-Timing: app;dur=<milliseconds> (200 and 404 alike)."""
     response = expect_status(await client.get("/api/notes"), 200)

@@ -40,7 +40,7 @@ async def test_headers_on_405_and_422(client: SpecClient, tagged: Tagged) -> Non
     tagged(expect_status(await client.get("/api/notes/abc"), 422), "answer")
 
 
-@pytest.mark.rule("every-response", "security-headers", "server-error")
+@pytest.mark.rule("every-response", "security-headers", "server-error", "500-body")
 async def test_unhandled_error_is_a_tagged_500(
     lenient: SpecClient, tagged: Tagged, request_id: RequestId
 ) -> None:
@@ -61,7 +61,7 @@ async def test_unhandled_error_is_a_tagged_500(
         )
 
 
-@pytest.mark.rule("every-response", "security-headers", "server-error")
+@pytest.mark.rule("every-response", "security-headers", "server-error", "500-body")
 async def test_500_body_names_the_generated_id(lenient: SpecClient, request_id: RequestId) -> None:
     """Without an incoming id, the 500's body request_id is the id in its X-Request-ID."""
     response = await lenient.get("/api/boom")
@@ -100,7 +100,7 @@ async def test_headers_on_a_stream(client: SpecClient, tagged: Tagged) -> None:
     tagged(expect_status(await client.get("/api/export"), 200), "streamed answer")
 
 
-@pytest.mark.rule("security-headers")
+@pytest.mark.rule("security-headers", "hsts", "nosniff", "csp", "referrer")
 async def test_security_headers_replace_an_endpoints_own(client: SpecClient) -> None:
     """Each security header appears once, with the README's value, on answers of every kind."""
     for path, status in (("/api/logo.png", 200), ("/api/notes/1/raw", 404)):

@@ -67,7 +67,7 @@ async def test_allowed_origin_is_echoed(client: SpecClient, names: Names) -> Non
             )
 
 
-@pytest.mark.rule("cors-allowed", "cors-errors")
+@pytest.mark.rule("cors-allowed")
 async def test_allowed_origin_on_errors(client: SpecClient) -> None:
     """An allowed Origin is echoed on a 404 and a 422 too: the page must be able to read them."""
     origin = ALLOWED[0]

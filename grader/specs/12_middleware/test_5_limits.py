@@ -20,7 +20,7 @@ LIMIT = 1024
 def note_body(size: int) -> bytes:
     """A valid POST /api/notes body of exactly `size` bytes."""
     body = json.dumps({"text": "x" * (size - len(json.dumps({"text": ""})))}).encode()
-    assert len(body) == size
+    assert len(body) == size, f"note_body({size}) made {len(body)} bytes"
     return body
 
 
