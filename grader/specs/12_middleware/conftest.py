@@ -175,6 +175,18 @@ class Exchange:
             except TimeoutError:
                 raise fail("the app never finished its answer") from None
 
+    async def settle(self) -> BaseException | None:
+        """Wait for the app to return or raise; the exception it raised, if any."""
+        if self.task is None:
+            return None
+        done, _ = await asyncio.wait({self.task}, timeout=PATIENCE)
+        if not done:
+            raise fail("the app never finished its answer")
+        return self.task.exception()
+
+    def starts(self) -> int:
+        return sum(1 for m in self.messages if m["type"] == "http.response.start")
+
 
 #: `exchange(method, path, headers=[(b"x", b"y")], body=None)`: start a raw request; `body=None`
 #: means a body that never arrives (the app must answer without reading it).
@@ -200,7 +212,8 @@ async def exchange(running: Any) -> AsyncIterator[Send]:
             nonlocal body_sent
             if body is not None and not body_sent:
                 body_sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
+                # No "more_body": the ASGI default, False, says this is the whole body.
+                return {"type": "http.request", "body": body}
             await done.wait()  # the client stays until the answer is complete
             return {"type": "http.disconnect"}
 

@@ -1,16 +1,19 @@
 """Task 2: the request id, timing and security headers on every response, errors included."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from grader.kit import SpecClient, call, expect_object, expect_status, fail
+from grader.loader import LoadedApp
 
 pytestmark = pytest.mark.task(2)
 
 Tagged = Callable[[httpx.Response, str], None]
 RequestId = Callable[[httpx.Response, str], str]
+Exchange = Callable[..., Awaitable[Any]]
 
 ALLOWED = "https://app.example.com"
 
@@ -114,3 +117,31 @@ async def test_security_headers_replace_an_endpoints_own(client: SpecClient) -> 
             values = response.headers.get_list(name)
             if values != [expected]:
                 raise fail(f"{call(response)} → expected one {name}: {expected}, got {values}")
+
+
+async def failing_feed() -> AsyncIterator[bytes]:
+    yield b'{"id": 1, "text": "first"}\n'
+    raise RuntimeError("the export broke half-way")
+
+
+@pytest.mark.rule("every-response", "failure-after-start")
+async def test_failure_mid_stream_sends_no_second_answer(
+    loaded: LoadedApp, exchange: Exchange
+) -> None:
+    """A stream that fails after its first chunk gets no 500 on top of its 200: one start only."""
+    get_feed = getattr(loaded.module, "get_export_feed", None)
+    if get_feed is None:
+        raise fail("main.py has no get_export_feed: the grader overrides it (grading interface)")
+    loaded.app.dependency_overrides[get_feed] = lambda: failing_feed()
+    result = await exchange("GET", "/api/export", headers=[(b"accept-encoding", b"identity")])
+    await result.settle()
+    where = "GET /api/export, whose feed raises after its first chunk"
+    if result.status != 200:
+        raise fail(f"{where} → expected the stream's 200 to start, got {result.status}")
+    if not result.headers("x-request-id"):
+        raise fail(f"{where} → the 200 that started the stream has no X-Request-ID header")
+    if result.starts() != 1:
+        raise fail(
+            f"{where} → {result.starts()} response starts were sent: once the 200 is out, "
+            "a 500 cannot follow it (re-raise instead)"
+        )

@@ -84,18 +84,22 @@ async def test_declared_length_refused_without_reading(exchange: Exchange) -> No
 
 @pytest.mark.rule("body-limit", "body-limit-chunked")
 async def test_chunked_body_is_counted(client: SpecClient) -> None:
-    """A chunked body (no Content-Length) of 2000 bytes answers 413; of 1024 bytes, 201."""
+    """A chunked body (no Content-Length) of 2000 or 1025 bytes answers 413; of 1024, 201."""
     headers = {"Content-Type": "application/json"}
     response = await client.post("/api/notes", content=chunked(note_body(2000)), headers=headers)
     expect_refused(response, "with a chunked 2000-byte body, no Content-Length")
     await expect_no_note(client, "with a chunked 2000-byte body")
     response = await client.post("/api/notes", content=chunked(note_body(LIMIT)), headers=headers)
     expect_status(response, 201)
+    response = await client.post(
+        "/api/notes", content=chunked(note_body(LIMIT + 1)), headers=headers
+    )
+    expect_refused(response, "with a chunked 1025-byte body, no Content-Length")
 
 
 @pytest.mark.rule("body-limit", "body-limit-lying")
 async def test_lying_content_length_is_not_believed(exchange: Exchange) -> None:
-    """Content-Length: 10 with a 2000-byte body answers 413: only the bytes received count."""
+    """Content-Length: 10 with 2000 bytes answers 413, with 1024 bytes 201: bytes received count."""
     result = await exchange(
         "POST",
         "/api/notes",
@@ -107,6 +111,18 @@ async def test_lying_content_length_is_not_believed(exchange: Exchange) -> None:
         raise fail(
             f"POST /api/notes with Content-Length: 10 and a 2000-byte body → expected "
             f"413, got {result.status}"
+        )
+    result = await exchange(
+        "POST",
+        "/api/notes",
+        headers=[(b"content-type", b"application/json"), (b"content-length", b"10")],
+        body=note_body(LIMIT),
+    )
+    await result.end()
+    if result.status != 201:
+        raise fail(
+            f"POST /api/notes with Content-Length: 10 and a 1024-byte body (MAX_BODY_BYTES="
+            f"1024) → expected 201, got {result.status}: the bytes received are within the limit"
         )
 
 
