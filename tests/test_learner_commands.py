@@ -68,7 +68,7 @@ def test_list_before_any_grading(kata: Path, capsys: pytest.CaptureFixture[str])
     code, out = grader(capsys, "list", "--target", str(kata))
     assert code == 0
     assert "→  01  First routes" in out and "not graded yet" in out
-    assert "0 of 6 exercises done" in out and "0/115 points (0%)" in out
+    assert "0 of 7 exercises done" in out and "0/135 points (0%)" in out
     assert "Next up: 01 First routes" in out
 
 
@@ -81,7 +81,7 @@ def test_list_shows_best_scores_and_the_next_exercise(
     row = next(line for line in out.splitlines() if "First routes" in line)
     assert "in progress" in row and "10/10" in row and "→" not in row
     assert "→  05  CRUD" in out
-    assert "1 of 6 exercises done" in out and "10/115 points (9%)" in out
+    assert "1 of 7 exercises done" in out and "10/135 points (7%)" in out
 
 
 # --- hint ---------------------------------------------------------------------------------------
