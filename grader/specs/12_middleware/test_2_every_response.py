@@ -104,7 +104,7 @@ async def test_headers_on_a_stream(client: SpecClient, tagged: Tagged) -> None:
 
 
 @pytest.mark.rule("security-headers", "hsts", "nosniff", "csp", "referrer")
-async def test_security_headers_replace_an_endpoints_own(client: SpecClient) -> None:
+async def test_security_headers_on_an_image_and_a_text_404(client: SpecClient) -> None:
     """Each security header appears once, with the README's value, on answers of every kind."""
     for path, status in (("/api/logo.png", 200), ("/api/notes/1/raw", 404)):
         response = expect_status(await client.get(path), status)
