@@ -24,6 +24,8 @@ BAD_IDS: list[bytes] = [
     b"a/b",
     b"<script>",
     "caf\u00e9".encode(),
+    b"caf\xe9",  # é in Latin-1: a letter to str.isalnum(), but not an ASCII one
+    b"id\xb2",  # ²: a digit to str.isalnum(), but not an ASCII one
     b"abc\tdef",
 ]
 
