@@ -14,7 +14,7 @@ from cases import build, read_case
 from conftest import ROOT, Graded, copy_tree, run_grader
 
 from grader.launcher import shell
-from grader.manifest import load_track
+from grader.manifest import SelectionError, load_track
 from grader.results import JSON_VERSION
 
 
@@ -222,10 +222,16 @@ def test_every_command_names_exercises_the_same_way(command: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "number"),
-    [("jwt", 7), ("upload", 9), ("rate", 10), ("auth", 7), ("crud", 5), ("6", 6), ("07", 7)],
+    [("jwt", 7), ("upload", 9), ("rate", 10), ("author", 8), ("crud", 5), ("6", 6), ("07", 7)],
 )
 def test_an_exercise_by_a_prefix_or_a_word_of_its_slug(name: str, number: int) -> None:
     assert load_track().find(name).number == number
+
+
+def test_a_name_two_exercises_answer_to_is_refused() -> None:
+    """`auth` begins a word of 07_jwt_auth and of 08_authorization: the grader asks for one."""
+    with pytest.raises(SelectionError, match="07_jwt_auth, 08_authorization"):
+        load_track().find("auth")
 
 
 def test_printed_commands_work_as_typed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
