@@ -9,8 +9,9 @@ carries such a message: `assert cond, f"{call(response)} → ..."`.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+import sys
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,15 @@ def _keys(node: Any) -> Iterable[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _keys(item)
+
+
+@contextmanager
+def thread_switches() -> Iterator[None]:
+    """Threads switch as often as CPython allows inside the block, so that the check and the act
+    of a check-then-act in sync endpoints (which FastAPI runs in a thread pool) interleave."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)

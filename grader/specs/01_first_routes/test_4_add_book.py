@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+from grader.kit import SpecClient, body_excerpt, call, expect_object, fail, thread_switches
 from grader.loader import LoadedApp
 
 pytestmark = pytest.mark.task(4)
@@ -210,9 +209,7 @@ async def test_concurrent_adds_get_their_own_ids(client: SpecClient, loaded: Loa
     titles: dict[int, str] = {}
     # Frequent thread switches make a read-then-write of the highest id interleave in sync
     # endpoints, which run in a thread pool.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with thread_switches():
         for round_ in range(ROUNDS):
             bodies = [
                 {**FOUNDATION, "title": f"Foundation {round_}.{n}",
@@ -230,8 +227,6 @@ async def test_concurrent_adds_get_their_own_ids(client: SpecClient, loaded: Loa
                     + (f" (given twice: {twice})" if twice else "")
                 )
             titles |= {i: body["title"] for i, body in zip(ids, bodies, strict=True)}
-    finally:
-        sys.setswitchinterval(interval)
     for book_id, title in sorted(titles.items()):  # the lowest first: one message each time
         r = await client.get(f"/books/{book_id}")
         got = expect_object(r, 200, "title")["title"]

@@ -23,7 +23,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, event
 
-from grader.kit import SpecClient, call, expect_object, fail
+from grader.kit import SpecClient, call, expect_object, fail, thread_switches
 from grader.loader import LoadedApp
 
 if TYPE_CHECKING:
@@ -156,16 +156,14 @@ def interleave(loaded: LoadedApp) -> Interleave:
 
     @contextmanager
     def interleave() -> Iterator[None]:
-        interval = sys.getswitchinterval()
         hooked = isinstance(engine, Engine)
         if hooked:
             event.listen(engine, "before_cursor_execute", _let_others_run)
             event.listen(engine, "after_cursor_execute", _let_others_run)
-        sys.setswitchinterval(1e-6)
         try:
-            yield
+            with thread_switches():
+                yield
         finally:
-            sys.setswitchinterval(interval)
             if hooked:
                 event.remove(engine, "before_cursor_execute", _let_others_run)
                 event.remove(engine, "after_cursor_execute", _let_others_run)

@@ -19,7 +19,15 @@ from typing import Any
 import httpx
 import pytest
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, expect_status, fail
+from grader.kit import (
+    SpecClient,
+    body_excerpt,
+    call,
+    expect_object,
+    expect_status,
+    fail,
+    thread_switches,
+)
 from grader.loader import LoadedApp
 
 #: The HS256 key the grader gives the app (`JWT_SECRET`), so specs can sign tokens with it.
@@ -109,12 +117,8 @@ def refresh_token_days() -> int:
 def frequent_switches() -> Iterator[None]:
     """Threads switch every microsecond while the spec runs, so that the check and the act of a
     check-then-act in a sync handler (run in FastAPI's threadpool) interleave."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with thread_switches():
         yield
-    finally:
-        sys.setswitchinterval(old)
 
 
 def check_401(response: httpx.Response, what: str) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import httpx
 import pytest
 
-from grader.kit import SpecClient, call, expect_json, fail
+from grader.kit import SpecClient, call, expect_json, fail, thread_switches
 
 pytestmark = pytest.mark.task(4)
 
@@ -171,9 +170,7 @@ async def test_concurrent_approvals_approve_once(
         created = await client.post("/expenses", json=body, headers=bearer(CAROL if n else DAVE))
         targets.append(expect_json(created, 201))
     approvers = [BOB if n % 2 else ALICE for n in range(20)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # thread switches at every chance: check-then-act shows
-    try:
+    with thread_switches():  # check-then-act shows
         for expense in targets:
             responses = await asyncio.gather(
                 *(approve(client, expense["id"], bearer(user)) for user in approvers)
@@ -189,8 +186,6 @@ async def test_concurrent_approvals_approve_once(
                 )
             approved = {**expense, "status": "approved", "approved_by": winners[0]}
             await unchanged(client, bearer, approved, "after 20 concurrent approvals")
-    finally:
-        sys.setswitchinterval(interval)
 
 
 @pytest.mark.rule("role-now", "fresh", "role-fresh")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import struct
-import sys
 import tempfile
 import threading
 import zlib
@@ -24,7 +23,16 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from grader.kit import BASE_URL, SpecClient, body_excerpt, call, client_for, expect_object, fail
+from grader import kit
+from grader.kit import (
+    BASE_URL,
+    SpecClient,
+    body_excerpt,
+    call,
+    client_for,
+    expect_object,
+    fail,
+)
 
 if TYPE_CHECKING:
     from grader.specs.conftest import World
@@ -342,12 +350,8 @@ async def piece_client(
 def thread_switches() -> Iterator[None]:
     """Threads switch as often as CPython allows while the spec runs, so that the races of sync
     endpoints (which FastAPI runs in a thread pool) show."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with kit.thread_switches():
         yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 #: `start_together(12)`: the next 12 uploads copied in worker threads all wait at their first

@@ -1,14 +1,12 @@
 """Task 5: concurrent requests cannot squeeze past the limit."""
 
 import asyncio
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from grader.kit import SpecClient, fail
+from grader.kit import SpecClient, fail, thread_switches
 
 pytestmark = [pytest.mark.task(5), pytest.mark.env(RATE_LIMIT="10")]
 
@@ -17,24 +15,13 @@ IntHeader = Callable[[httpx.Response, str], int]
 ClientAt = Callable[..., SpecClient]
 
 
-@contextmanager
-def frequent_thread_switches() -> Iterator[None]:
-    """Switch threads as often as CPython allows, so a `def` limiter's threads interleave more."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
 async def burst(
     *clients: SpecClient, count: int = 50, headers: dict[str, str] | None = None
 ) -> list[httpx.Response]:
     """`count` requests sent at once, none waiting for another's answer, spread over `clients`
     and over both /api endpoints."""
     paths = ("/api/quotes/random", "/api/quotes")
-    with frequent_thread_switches():
+    with thread_switches():
         return list(
             await asyncio.gather(
                 *(

@@ -53,6 +53,7 @@ from grader.kit import (
     expect_object,
     fail,
     started,
+    thread_switches,
 )
 from grader.loader import LoadedApp
 from grader.messages import clip, describe_exception
@@ -746,11 +747,5 @@ def documents() -> Callable[..., list[str]]:
 @pytest.fixture
 def switch_often() -> Iterator[None]:
     """Frequent thread switches, so that a race between threads shows up reliably."""
-    import sys
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with thread_switches():
         yield
-    finally:
-        sys.setswitchinterval(old)
