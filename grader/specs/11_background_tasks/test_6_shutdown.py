@@ -1,6 +1,7 @@
 """Task 6: a shutdown lets running jobs finish and fails the pending ones; a startup fails what a
 crash left unfinished; every run of the lifespan has a pool of its own."""
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ Documents = Callable[..., list[str]]
 
 #: Seconds a held conversion stays held once the shutdown has begun: a shutdown that does not
 #: wait for it finishes well within that, one that waits cannot finish before it is let go.
-GRACE = 0.25
+GRACE = 0.5
 
 
 def expect_row(jobs: Jobs, job: Any, status: str, when: str, **values: Any) -> None:
@@ -58,9 +59,12 @@ async def test_shutdown_waits_for_running_jobs_and_fails_pending_ones(
         early.append(service.stopped.wait(GRACE))
         converter.let_go(held)
 
-    threading.Thread(target=let_go_after_grace, daemon=True).start()
+    watcher = threading.Thread(target=let_go_after_grace, daemon=True)
+    watcher.start()
     await service.stop()
-    if early and early[0]:
+    # The watcher saw the stop or let the conversion go: either way it has its answer now.
+    await asyncio.to_thread(watcher.join)
+    if early[0]:
         raise fail(
             "the shutdown finished while a job's conversion was still running: it must wait for "
             "running jobs, and save how they ended"
