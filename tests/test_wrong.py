@@ -28,19 +28,35 @@ def _id(case: Path) -> str:
     return f"{case.parent.name}/{case.stem}"
 
 
+def _selected(session: pytest.Session) -> list[Path]:
+    """The cases this run tests (all of them, or those `-k` picks), in one batch for the engine."""
+    picked = {
+        item.callspec.params["case"]
+        for item in session.items
+        if isinstance(item, pytest.Function)
+        and hasattr(item, "callspec")
+        and "case" in item.callspec.params
+    }
+    return [case for case in CASES if case in picked]
+
+
 @pytest.fixture(scope="session")
-def graded_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ExerciseResult]:
-    """Every wrong case built from the solution and graded, stopping at its first failure."""
+def graded_cases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, ExerciseResult]:
+    """The selected wrong cases built from the solution and graded, each stopping at its first
+    failure."""
     work = tmp_path_factory.mktemp("wrong")
+    selected = _selected(request.session)
     items = []
-    for index, case in enumerate(CASES):
+    for index, case in enumerate(selected):
         spec = read_case(case)
         target = work / f"{index:03d}"
         build("solutions", case.parent.name, spec.get("replace", []), target)
         items.append((target, TRACK.get(case.parent.name)))
     engine = Engine(work, limits=Limits(spec=20), jobs=default_jobs(), fail_fast=True)
     results = engine.grade_each(items)
-    return {_id(case): result for case, result in zip(CASES, results, strict=True)}
+    return {_id(case): result for case, result in zip(selected, results, strict=True)}
 
 
 def test_every_exercise_has_wrong_cases() -> None:
