@@ -18,6 +18,7 @@ from conftest import ROOT, copy_tree, snapshot
 from grader.dev.fuzz import (
     Before,
     Setup,
+    coverage,
     read_setup,
     send_before,
     serve,
@@ -126,15 +127,54 @@ def test_fuzz_setup_comes_from_fuzz_toml(tmp_path: Path) -> None:
         ('[[before]]\nmethod = "POST"\npath = "token"\n', "before.0.path"),
         ('[[before]]\nmethod = "GET"\npath = "/"\nheaders = {}\n', "before.0.headers"),
         ("[env\n", "cannot be read"),
+        ('websocket_spec = "test_1.py"\n', "websocket_spec"),
+        ('websocket_spec = "test_1_ws.py::test_absent"\n', "no spec test_1_ws.py::test_absent"),
+        ('websocket_spec = "test_2_none.py::test_frames"\n', "no spec test_2_none.py"),
     ]:
         fuzz_toml.write_text(text)
         with pytest.raises(UsageError, match=words):
             read_setup(chosen)
+    (tmp_path / "test_1_ws.py").write_text("async def test_frames() -> None:\n    pass\n")
+    fuzz_toml.write_text('websocket_spec = "test_1_ws.py::test_frames"\n')
+    assert read_setup(chosen).websocket_spec == "test_1_ws.py::test_frames"
 
 
 def test_every_fuzz_toml_of_the_track_is_valid() -> None:
     for exercise in load_track().exercises:
         read_setup(choose(exercise.name))
+
+
+def test_fuzzing_says_what_it_cannot_reach_and_what_stands_in() -> None:
+    """WebSocket routes are not in OpenAPI: one line names them, and the spec fuzz.toml names."""
+    assert coverage("01_x", 7, [], None) == ""
+    assert coverage("01_x", 0, [], None) == (
+        "fuzz 01_x: nothing fuzzed (/openapi.json lists no HTTP operation)"
+    )
+    assert coverage("02_x", 3, ["/ws/a", "/ws/b"], "test_2_ws.py::test_frames") == (
+        "fuzz 02_x: fuzzing the 3 HTTP operations of /openapi.json; not the WebSocket routes "
+        "/ws/a, /ws/b, which OpenAPI does not describe and schemathesis cannot reach; "
+        "grader/specs/02_x/test_2_ws.py::test_frames stands in for them"
+    )
+    assert coverage("03_x", 1, ["/ws"], None).endswith(
+        "1 HTTP operation of /openapi.json; not the WebSocket route /ws, which OpenAPI does not "
+        "describe and schemathesis cannot reach; no spec stands in for it (name one as "
+        "websocket_spec in fuzz.toml)"
+    )
+
+
+def test_an_app_of_websockets_only_is_not_fuzzed_and_says_so() -> None:
+    """13 under uvicorn: no HTTP operation to fuzz (schemathesis not even needed), one line."""
+    chosen = choose("13")
+    before = snapshot(chosen.folder)
+    done = _tool("fuzz", "13")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "fuzz 13_websockets: nothing fuzzed (/openapi.json lists no HTTP operation); not the "
+        "WebSocket route /ws/rooms/{room}, which OpenAPI does not describe and schemathesis "
+        "cannot reach; grader/specs/13_websockets/test_3_bad_frames.py"
+        "::test_hostile_frames_never_crash_the_connection stands in for it"
+    ], done.stdout
+    assert snapshot(chosen.folder) == before
 
 
 def test_the_served_app_gets_its_setup_and_leaves_nothing_behind() -> None:

@@ -11,14 +11,21 @@ fuzzed request, so that the fuzzer gets past authentication. schemathesis then r
 the `not_a_server_error` check. The server is stopped and the temporary directory removed
 afterwards; the app is imported without writing bytecode, so its folder is left as it was.
 
+WebSocket routes are not in OpenAPI, so schemathesis cannot reach them: the run says so in one
+line, naming the routes it left out and the spec that stands in for them (`websocket_spec` in
+`fuzz.toml`, which sends them hostile frames). An app whose routes are all WebSocket ones is
+not fuzzed at all, and passes only if such a spec is named.
+
 Arguments this module does not know go to `st run` (`--seed 1`, `--phases fuzzing`, ...).
 Exit status: 0 when no request got a 5xx, 1 when some did (the failing requests and the app's
-log are shown) or the app did not start, 2 for bad input.
+log are shown), when the app did not start, or when it has nothing to fuzz and no spec stands in
+(above); 2 for bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import shutil
@@ -46,6 +53,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 #: The file beside an exercise's specs with the environment its app is fuzzed in.
 FILE_NAME = "fuzz.toml"
+#: Where specs are, as the coverage line names them.
+SPECS_FOLDER = "grader/specs"
 #: How long the app may take to answer `/openapi.json` after uvicorn starts.
 STARTUP_SECONDS = 30.0
 #: The lines of the app's log shown when something failed.
@@ -81,18 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup = read_setup(chosen)
     except UsageError as error:
         fail(str(error))
+    # Looked for now, needed only once the app turns out to have HTTP operations to fuzz.
     st = shutil.which("st", path=str(Path(sys.executable).parent))
-    if st is None:
-        fail(f"schemathesis is not installed: run this through `{shell('fuzz', 'NN')}`")
     try:
         setup = setup.model_copy(update={"env": {**setup.env, **dict(args.env)}})
-        return _fuzz(chosen, setup, args.duration, [st, "run", *st_args])
+        return _fuzz(chosen, setup, args.duration, st, st_args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
 
 
-def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int:
+def _fuzz(chosen: Chosen, setup: Setup, duration: int, st: str | None, st_args: list[str]) -> int:
     name = chosen.exercise.name
     with temporary_world() as world:
         env = {
@@ -113,9 +121,19 @@ def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int
                 print(f"fuzz {name}: {error}; the app's log:", file=sys.stderr)
                 _show(log)
                 return 1
+            operations = http_operations(url)
+            left_out = coverage(
+                name, operations, websocket_routes(chosen, world, env), setup.websocket_spec
+            )
+            if left_out:
+                print(left_out, flush=True)
+            if not operations:
+                return 0 if setup.websocket_spec else 1
+            if st is None:
+                fail(f"schemathesis is not installed: run this through `{shell('fuzz', 'NN')}`")
             print(f"fuzz {name}: {url}/openapi.json for {duration} s (schemathesis)", flush=True)
             command = [
-                *st_run, f"{url}/openapi.json", "--checks", "not_a_server_error",
+                st, "run", *st_args, f"{url}/openapi.json", "--checks", "not_a_server_error",
                 "--max-time", str(duration), *headers,
             ]  # fmt: skip
             code = subprocess.call(command, cwd=world, env={**os.environ, "NO_COLOR": "1"})
@@ -131,6 +149,75 @@ def _fuzz(chosen: Chosen, setup: Setup, duration: int, st_run: list[str]) -> int
             print(f"\nfuzz {name}: schemathesis failed (exit status {code}); the app's log:")
             _show(log)
         return 1
+
+
+#: The methods of an OpenAPI path item that are operations.
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def http_operations(url: str) -> int:
+    """How many operations (a method on a path) the served app's `/openapi.json` describes."""
+    schema = httpx.get(f"{url}/openapi.json", timeout=30, trust_env=False).json()
+    paths = schema.get("paths") if isinstance(schema, dict) else None
+    if not isinstance(paths, dict):
+        return 0
+    return sum(
+        1
+        for item in paths.values()
+        if isinstance(item, dict)
+        for method in item
+        if method in _METHODS
+    )
+
+
+#: Prints the paths of the WebSocket routes of the app `sys.argv[1]` (`module:attribute`).
+_LIST_WEBSOCKETS = """\
+import importlib, sys
+from starlette.routing import WebSocketRoute
+module, _, attribute = sys.argv[1].partition(":")
+app = getattr(importlib.import_module(module), attribute)
+print("\\n".join(r.path for r in getattr(app, "routes", []) if isinstance(r, WebSocketRoute)))
+"""
+
+
+def websocket_routes(chosen: Chosen, world: Path, env: dict[str, str]) -> list[str]:
+    """The paths of the app's WebSocket routes (which OpenAPI does not describe), read from the
+    app imported as uvicorn imports it; none if it cannot be imported that way."""
+    path = os.pathsep.join(filter(None, [str(chosen.folder), env.get("PYTHONPATH")]))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _LIST_WEBSOCKETS, chosen.exercise.app],
+            cwd=world, env={**env, "PYTHONPATH": path}, capture_output=True, text=True,
+            timeout=STARTUP_SECONDS, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return []
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def coverage(name: str, operations: int, websockets: list[str], stand_in: str | None) -> str:
+    """One line on what schemathesis cannot fuzz (WebSocket routes) and what stands in for it;
+    empty when it can fuzz everything."""
+    if operations and not websockets:
+        return ""
+    fuzzed = (
+        f"fuzzing the {operations} HTTP operation{'s' if operations > 1 else ''} of /openapi.json"
+        if operations
+        else "nothing fuzzed (/openapi.json lists no HTTP operation)"
+    )
+    if not websockets:
+        return f"fuzz {name}: {fuzzed}"
+    it = "it" if len(websockets) == 1 else "them"
+    routes = f"route{'s' if len(websockets) > 1 else ''} {', '.join(websockets)}"
+    instead = (
+        f"{SPECS_FOLDER}/{name}/{stand_in} stands in for {it}"
+        if stand_in
+        else f"no spec stands in for {it} (name one as websocket_spec in {FILE_NAME})"
+    )
+    return (
+        f"fuzz {name}: {fuzzed}; not the WebSocket {routes}, which OpenAPI does not describe "
+        f"and schemathesis cannot reach; {instead}"
+    )
 
 
 @contextmanager
@@ -222,8 +309,10 @@ class Before(_Frozen):
 
 
 class Setup(_Frozen):
-    """`fuzz.toml`: the app's environment, and requests to send before fuzzing."""
+    """`fuzz.toml`: the app's environment, requests to send before fuzzing, and the spec that
+    stands in for fuzzing the WebSocket routes (`test_N_topic.py::test_name`)."""
 
+    websocket_spec: Annotated[str | None, Field(pattern=r"^test_\w+\.py::test_\w+$")] = None
     env: dict[str, str] = {}
     before: list[Before] = []
 
@@ -239,13 +328,27 @@ def read_setup(chosen: Chosen) -> Setup:
         return Setup()
     shown = f"{chosen.exercise.name}/{FILE_NAME}"
     try:
-        return Setup.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        setup = Setup.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"{shown} cannot be read: {error}") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise UsageError(f"{shown}: {where}: {first['msg']}") from None
+    if setup.websocket_spec and not _defines(chosen.specs, setup.websocket_spec):
+        raise UsageError(f"{shown}: websocket_spec: no spec {setup.websocket_spec}")
+    return setup
+
+
+def _defines(specs: Path, spec: str) -> bool:
+    """Whether `file.py::name` names a test function of that file of the specs."""
+    file, _, name = spec.partition("::")
+    try:
+        tree = ast.parse((specs / file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return False
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return any(isinstance(node, functions) and node.name == name for node in tree.body)
 
 
 def send_before(url: str, requests: list[Before]) -> list[str]:

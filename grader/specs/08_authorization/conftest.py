@@ -76,6 +76,19 @@ EXPENSES: dict[int, dict[str, Any]] = {
 #: An id no seeded or created object ever has: its 404 is the one every hidden object must give.
 NOWHERE = 987_654_321
 
+#: Path ids that name nothing, on both sides of SQLite's 64-bit range: 2**63 - 1 and -2**63 fit
+#: in an INTEGER, one more each way does not (a Python int bound to it raises OverflowError).
+NO_SUCH_IDS = (
+    "0",
+    "-1",
+    str(2**63 - 1),
+    str(2**63),
+    str(2**64),
+    "9" * 30,
+    str(-(2**63)),
+    str(-(2**63) - 1),
+)
+
 #: `mint(3)`, `mint(3, ["expenses:read"])`: an access token of that user, as `security.py`
 #: makes them; keyword arguments replace claims (`exp=...`), or drop them when None.
 Mint = Callable[..., str]
@@ -247,6 +260,11 @@ def expect_hidden(client: SpecClient) -> ExpectHidden:
             )
 
     return expect_hidden
+
+
+@pytest.fixture
+def no_such_ids() -> tuple[str, ...]:
+    return NO_SUCH_IDS
 
 
 @pytest.fixture

@@ -156,16 +156,22 @@ async def test_members_cannot_read_other_peoples(
 
 
 @pytest.mark.rule("ids")
-async def test_ids_that_name_nothing(client: SpecClient, bearer: Bearer) -> None:
-    """GET /expenses/{id} answers 404 (or 422) to ids 0, negative and past 2**63; 422 to `abc`."""
+async def test_ids_that_name_nothing(
+    client: SpecClient, bearer: Bearer, no_such_ids: tuple[str, ...]
+) -> None:
+    """GET and PATCH /expenses/{id} answer 404 (or 422) to ids 0, negative and past 2**63 either
+    way; 422 to `abc`."""
     headers = bearer(ALICE)
-    for expense_id in ("0", "-1", str(2**63 - 1), str(2**63), str(2**64), "9" * 30):
-        response = await client.get(f"/expenses/{expense_id}", headers=headers)
-        if response.status_code not in (404, 422):
-            raise fail(f"{call(response)} → expected 404 or 422, got {response.status_code}")
-    response = await client.get("/expenses/abc", headers=headers)
-    if response.status_code != 422:
-        raise fail(f"{call(response)} → expected 422, got {response.status_code}")
+    for method, body in (("GET", None), ("PATCH", {"amount_cents": 1})):
+        for expense_id in no_such_ids:
+            response = await client.request(
+                method, f"/expenses/{expense_id}", json=body, headers=headers
+            )
+            if response.status_code not in (404, 422):
+                raise fail(f"{call(response)} → expected 404 or 422, got {response.status_code}")
+        response = await client.request(method, "/expenses/abc", json=body, headers=headers)
+        if response.status_code != 422:
+            raise fail(f"{call(response)} → expected 422, got {response.status_code}")
 
 
 @pytest.mark.rule("expense-patch")
@@ -313,13 +319,20 @@ async def test_patch_ignores_server_owned_fields(
     client: SpecClient, bearer: Bearer, database: Database, seeded_expenses: Expenses
 ) -> None:
     """PATCH /expenses/{id} never applies an owner, organisation, status, approver or id."""
-    for field, value in FORGED.items():
+    # Another id than the one in the path: an id applied moves the expense away from it.
+    for field, value in {**FORGED, "id": 99}.items():
         body = {"description": f"Forged {field}", field: value}
         response = await client.patch("/expenses/1", json=body, headers=bearer(CAROL))
         sent = f"{call(response)} with {json.dumps(body)}"
         if response.status_code not in (200, 422):
             raise fail(f"{sent} → expected 200 (field ignored) or 422, got {response.status_code}")
-        now = expect_json(await client.get("/expenses/1", headers=bearer(CAROL)), 200)
+        seen = await client.get("/expenses/1", headers=bearer(CAROL))
+        if seen.status_code != 200:
+            raise fail(
+                f"{sent} → the field was applied: {call(seen)} as carol, its owner, now answers "
+                f"{seen.status_code}"
+            )
+        now = expect_json(seen, 200)
         wanted = {key: seeded_expenses[1][key] for key in ("id", "owner_id", "status")}
         if {key: now.get(key) for key in wanted} != wanted or now.get("approved_by") is not None:
             raise fail(f"{sent} → GET /expenses/1 now shows {now}")

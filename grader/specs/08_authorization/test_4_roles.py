@@ -100,6 +100,21 @@ async def test_members_cannot_approve(
         await unchanged(client, bearer, seeded_expenses[expense_id], "after members' approvals")
 
 
+@pytest.mark.rule("ids")
+async def test_approving_ids_that_name_nothing(
+    client: SpecClient, bearer: Bearer, no_such_ids: tuple[str, ...]
+) -> None:
+    """POST /expenses/{id}/approve answers a manager 404 (or 422) to ids 0, negative and past
+    2**63 either way; 422 to `abc`."""
+    for expense_id in no_such_ids:
+        response = await approve(client, expense_id, bearer(BOB))
+        if response.status_code not in (404, 422):
+            raise fail(f"{call(response)} as bob → expected 404 or 422, got {response.status_code}")
+    response = await approve(client, "abc", bearer(BOB))
+    if response.status_code != 422:
+        raise fail(f"{call(response)} as bob → expected 422, got {response.status_code}")
+
+
 @pytest.mark.rule("approve-own", "check-order")
 async def test_nobody_approves_their_own(
     client: SpecClient, bearer: Bearer, expect_403: Expect403, seeded_expenses: Expenses

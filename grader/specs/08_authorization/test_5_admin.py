@@ -186,6 +186,27 @@ async def test_patch_user_validation(
     expect_exactly(await client.get("/users/me", headers=bearer(DAVE)), seeded_users[DAVE])
 
 
+@pytest.mark.rule("ids")
+async def test_admin_ids_that_name_nothing(
+    client: SpecClient, bearer: Bearer, no_such_ids: tuple[str, ...]
+) -> None:
+    """PATCH /admin/users/{id} and DELETE /admin/api-keys/{id} answer 404 (or 422) to ids 0,
+    negative and past 2**63 either way; 422 to `abc`."""
+    for method, path, body in (
+        ("PATCH", "/admin/users", {"role": "member"}),
+        ("DELETE", "/admin/api-keys", None),
+    ):
+        for object_id in no_such_ids:
+            response = await client.request(
+                method, f"{path}/{object_id}", json=body, headers=bearer(ALICE)
+            )
+            if response.status_code not in (404, 422):
+                raise fail(f"{call(response)} → expected 404 or 422, got {response.status_code}")
+        response = await client.request(method, f"{path}/abc", json=body, headers=bearer(ALICE))
+        if response.status_code != 422:
+            raise fail(f"{call(response)} → expected 422, got {response.status_code}")
+
+
 @pytest.mark.rule("admin-hidden", "hidden-404", "admin-scoped")
 async def test_other_organisations_are_invisible(
     client: SpecClient,
