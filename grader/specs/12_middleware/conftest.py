@@ -55,12 +55,13 @@ def app_env() -> dict[str, str]:
 class FakeClock:
     """The app's `clock.now()`: seconds that pass only when the spec moves them.
 
-    It starts far from zero, as `time.perf_counter()` may, so an app that reports the time
-    itself rather than a difference is caught; it moves only by sums of powers of two (1.5 s,
-    0.25 s, 1/256 s), which floats hold exactly.
+    It starts at one second, not zero, so an app that reports the time itself rather than a
+    difference is caught; and a request may last longer than the clock had run before it came,
+    so a remainder (`now % start`) passes for no difference either. It moves only by sums of
+    powers of two (1.5 s, 0.25 s, 1/256 s), which floats hold exactly.
     """
 
-    START = 86_400.0
+    START = 1.0
 
     def __init__(self) -> None:
         self.seconds = self.START
