@@ -86,7 +86,7 @@ async def test_malformed_ids_are_replaced(client: SpecClient, request_id: Reques
 
 @pytest.mark.rule("generate", "never-echo-bad")
 async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -> None:
-    """Two X-Request-ID headers in one request are no id: the response gets a new one."""
+    """Two X-Request-ID headers in one request, even equal ones, are no id: a new one is made."""
     response = await client.get(
         "/api/notes", headers=[("X-Request-ID", "first-id"), ("X-Request-ID", "second-id")]
     )
@@ -96,6 +96,16 @@ async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -
         raise fail(
             f"{call(response)} with X-Request-ID sent twice (first-id, second-id) → got back "
             f"{got!r}: a new id was expected"
+        )
+    response = await client.get(
+        "/api/notes", headers=[("X-Request-ID", "same-id"), ("X-Request-ID", "same-id")]
+    )
+    expect_status(response, 200)
+    got = request_id(response, "answer")
+    if got == "same-id" or "," in got:
+        raise fail(
+            f"{call(response)} with X-Request-ID: same-id sent twice → got back {got!r}: two "
+            "headers are no id, even with the same value: a new id was expected"
         )
 
 
