@@ -1,7 +1,7 @@
-"""Fixtures for the middleware specs: the grading interface's environment, a client that sees a
-500 as an answer, a raw ASGI exchange for what httpx cannot send or show (a CR LF in a header,
-a body that never comes, a stream seen chunk by chunk), and checks of the headers every
-response must carry.
+"""Fixtures for the middleware specs: the grading interface's environment and clock, a client
+that sees a 500 as an answer, a raw ASGI exchange for what httpx cannot send or show (a CR LF in
+a header, a body that never comes, a stream seen chunk by chunk), and checks of the headers
+every response must carry.
 
 Spec modules cannot import this file (its folder name is not a Python identifier), so every
 helper is a fixture with a plain callable type.
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import sys
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import httpx
 import pytest
 
 from grader.kit import BASE_URL, CLIENT_ADDRESS, SpecClient, call, fail
+from grader.loader import LoadedApp
 
 #: The environment every app is started with (README, "Grading interface").
 DEFAULT_ENV = {
@@ -46,6 +49,64 @@ PATIENCE = 3.0
 @pytest.fixture
 def app_env() -> dict[str, str]:
     return dict(DEFAULT_ENV)
+
+
+# --- the clock (grading interface) -----------------------------------------------------------
+class FakeClock:
+    """The app's `clock.now()`: seconds that pass only when the spec moves them.
+
+    It starts at one second, not zero, so an app that reports the time itself rather than a
+    difference is caught; and a request may last longer than the clock had run before it came,
+    so a remainder (`now % start`) passes for no difference either. It moves only by sums of
+    powers of two (1.5 s, 0.25 s, 1/256 s), which floats hold exactly.
+    """
+
+    START = 1.0
+
+    def __init__(self) -> None:
+        self.seconds = self.START
+        #: How many times the app read the clock: zero means it times requests by another one.
+        self.reads = 0
+
+    def now(self) -> float:
+        self.reads += 1
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the fake clock only moves forward")
+        self.seconds += seconds
+
+    def module(self) -> types.ModuleType:
+        """A stand-in for the given `clock.py`, whose `now` is this clock."""
+        module = types.ModuleType("clock", "The grader's clock, moved by hand by the specs.")
+        module.now = self.now  # type: ignore[attr-defined]
+        return module
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def load_app(
+    load_app: Callable[..., LoadedApp], clock: FakeClock
+) -> Iterator[Callable[..., LoadedApp]]:
+    """The common `load_app`, with the spec's clock in place of the app's `clock.py`.
+
+    It goes into `sys.modules` before the app is imported, so `import clock` and
+    `from clock import now` both get it, and it leaves when the spec ends.
+    """
+    saved = sys.modules.get("clock")
+    sys.modules["clock"] = clock.module()
+    try:
+        yield load_app
+    finally:
+        if saved is None:
+            sys.modules.pop("clock", None)
+        else:
+            sys.modules["clock"] = saved
 
 
 @pytest.fixture

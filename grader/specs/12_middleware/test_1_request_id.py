@@ -1,19 +1,30 @@
 """Task 1: a well-formed X-Request-ID echoed, anything else replaced by a new id; timing."""
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
 from grader.kit import SpecClient, call, expect_status, fail
+from grader.loader import LoadedApp
 
 pytestmark = pytest.mark.task(1)
 
 RequestId = Callable[[httpx.Response, str], str]
 Tagged = Callable[[httpx.Response, str], None]
 Exchange = Callable[..., Awaitable[Any]]
+
+
+class Clock(Protocol):
+    """The grader's clock in place of the app's `clock.py` (see conftest.py)."""
+
+    reads: int
+
+    def advance(self, seconds: float) -> None: ...
+
 
 GOOD_IDS = ["x", "abc-123", "A_b.C-d", "7f3c9a2e-1b4d-4c8e-9f6a-0123456789ab", "a" * 64]
 BAD_IDS: list[bytes] = [
@@ -75,7 +86,7 @@ async def test_malformed_ids_are_replaced(client: SpecClient, request_id: Reques
 
 @pytest.mark.rule("generate", "never-echo-bad")
 async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -> None:
-    """Two X-Request-ID headers in one request are no id: the response gets a new one."""
+    """Two X-Request-ID headers in one request, even equal ones, are no id: a new one is made."""
     response = await client.get(
         "/api/notes", headers=[("X-Request-ID", "first-id"), ("X-Request-ID", "second-id")]
     )
@@ -85,6 +96,16 @@ async def test_two_ids_are_replaced(client: SpecClient, request_id: RequestId) -
         raise fail(
             f"{call(response)} with X-Request-ID sent twice (first-id, second-id) → got back "
             f"{got!r}: a new id was expected"
+        )
+    response = await client.get(
+        "/api/notes", headers=[("X-Request-ID", "same-id"), ("X-Request-ID", "same-id")]
+    )
+    expect_status(response, 200)
+    got = request_id(response, "answer")
+    if got == "same-id" or "," in got:
+        raise fail(
+            f"{call(response)} with X-Request-ID: same-id sent twice → got back {got!r}: two "
+            "headers are no id, even with the same value: a new id was expected"
         )
 
 
@@ -114,3 +135,134 @@ async def test_server_timing_on_every_response(client: SpecClient, tagged: Tagge
     tagged(response, "answer")
     response = expect_status(await client.get("/api/nowhere"), 404)
     tagged(response, "answer to an unknown path")
+
+
+# --- Server-Timing's value, by the grader's clock ---------------------------------------------
+#: How far a reported duration may be from the time that passed (README: within 1 ms).
+TOLERANCE_MS = 1.0
+#: What a client that does not want its answers compressed sends.
+IDENTITY = {"Accept-Encoding": "identity"}
+DURATION = re.compile(r"app;dur=(\d+(?:\.\d+)?)")
+
+
+def expect_duration(response: httpx.Response, clock: Clock, expected_ms: float, why: str) -> None:
+    """Fail unless the response's Server-Timing is within 1 ms of `expected_ms`."""
+    values = response.headers.get_list("Server-Timing")
+    match = DURATION.fullmatch(values[0]) if len(values) == 1 else None
+    if match is None:
+        raise fail(
+            f"{call(response)} → expected one Server-Timing: app;dur=<milliseconds>, got "
+            f"{values or 'none'}"
+        )
+    got = float(match.group(1))
+    if abs(got - expected_ms) <= TOLERANCE_MS:
+        return
+    unread = " (the app never called clock.now(): time it by the given clock)"
+    raise fail(
+        f"{call(response)} {why} → expected Server-Timing: app;dur={expected_ms:g} (within 1 ms), "
+        f"got {values[0]!r}{unread if clock.reads == 0 else ''}"
+    )
+
+
+def override_feed(loaded: LoadedApp, dependency: Callable[..., Any]) -> None:
+    get_feed = getattr(loaded.module, "get_export_feed", None)
+    if get_feed is None:
+        raise fail("main.py has no get_export_feed: the grader overrides it (grading interface)")
+    loaded.app.dependency_overrides[get_feed] = dependency
+
+
+@pytest.mark.rule("timing-value", "timing-until-start", "timing-own-request", "clock")
+async def test_server_timing_counts_until_the_answer_starts(
+    loaded: LoadedApp, client: SpecClient, clock: Clock
+) -> None:
+    """Server-Timing: the clock.now() ms from arrival to the answer's start, not to its end."""
+    response = expect_status(await client.get("/api/notes"), 200)
+    expect_duration(response, clock, 0, "while the clock stood still")
+
+    async def feed() -> AsyncIterator[bytes]:
+        yield b'{"id": 1, "text": "first"}\n'
+        clock.advance(7.0)  # the answer has started: this is the body's time, not the app's
+        yield b'{"id": 2, "text": "last"}\n'
+
+    def slow_feed() -> AsyncIterator[bytes]:
+        clock.advance(4.25)  # the endpoint's own work, before it answers
+        return feed()
+
+    override_feed(loaded, slow_feed)
+    clock.advance(60.0)  # between two requests: neither of them counts it
+    response = expect_status(await client.get("/api/export", headers=IDENTITY), 200)
+    expect_duration(
+        response,
+        clock,
+        4250,
+        "(the endpoint took 4250 ms by clock.now() before its answer started, then 7000 ms "
+        "passed between the two chunks of its body, 60 s after the previous request)",
+    )
+
+
+@pytest.mark.rule("timing-from-arrival", "timing-value")
+async def test_server_timing_counts_the_request_body_arriving(
+    client: SpecClient, clock: Clock
+) -> None:
+    """The time a request's body takes to arrive counts: a POST whose chunks come slowly."""
+
+    async def slow_body(chunks: list[bytes], pauses: list[float]) -> AsyncIterator[bytes]:
+        for chunk, pause in zip(chunks, [0.0, *pauses], strict=True):
+            clock.advance(pause)
+            yield chunk
+
+    body = slow_body([b'{"text": "', b"arrived slowly", b'"}'], [1.5, 1.25])
+    json = {"Content-Type": "application/json"}
+    response = expect_status(await client.post("/api/notes", content=body, headers=json), 201)
+    expect_duration(
+        response,
+        clock,
+        2750,
+        "(a chunked body whose 2nd chunk came 1500 ms and 3rd 1250 ms later by clock.now())",
+    )
+
+
+@pytest.mark.rule("timing-own-request", "timing-value")
+async def test_server_timing_of_overlapping_requests(
+    loaded: LoadedApp, client: SpecClient, clock: Clock
+) -> None:
+    """Two requests served at once each count their own time, not the other's."""
+    entered = asyncio.Event()
+    gate = asyncio.Event()
+
+    async def one_line() -> AsyncIterator[bytes]:
+        yield b'{"id": 1, "text": "late"}\n'
+
+    async def gated_feed() -> AsyncIterator[bytes]:
+        entered.set()
+        await gate.wait()
+        return one_line()
+
+    override_feed(loaded, gated_feed)
+    first = asyncio.ensure_future(client.get("/api/export", headers=IDENTITY))
+    try:
+        try:
+            await asyncio.wait_for(entered.wait(), 3.0)
+        except TimeoutError:
+            raise fail("GET /api/export never reached the export feed") from None
+        clock.advance(0.75)
+        other = expect_status(await client.get("/api/notes"), 200)
+        expect_duration(
+            other,
+            clock,
+            0,
+            "(sent while a GET /api/export was being served; the clock stood still during it)",
+        )
+        clock.advance(2.00390625)
+    finally:
+        gate.set()
+        # The export ends once its gate opens; should it hang, the spec's own timeout says so.
+        response = await first
+    expect_status(response, 200)
+    expect_duration(
+        response,
+        clock,
+        2753.90625,
+        "(2753.90625 ms passed by clock.now() while it waited, and a GET /api/notes came and "
+        "went 750 ms after it arrived)",
+    )
