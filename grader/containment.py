@@ -240,14 +240,14 @@ def workspaces_root() -> Path:
     folder when it has room, else the system's temporary folder."""
     if not os.environ.get("TMPDIR") and LINUX:
         try:
-            room = os.statvfs(MEMORY_FOLDER)
-            if (
-                os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)
-                and room.f_bavail * room.f_frsize >= MEMORY_FOLDER_ROOM_MB * 1024 * 1024
-            ):
-                return MEMORY_FOLDER
+            free = shutil.disk_usage(MEMORY_FOLDER).free
         except OSError:
-            pass
+            free = 0
+        # A small one (Docker gives 64 MB) would turn a big upload or database into a failure.
+        if free >= MEMORY_FOLDER_ROOM_MB * 1024 * 1024 and os.access(
+            MEMORY_FOLDER, os.W_OK | os.X_OK
+        ):
+            return MEMORY_FOLDER
     return Path(tempfile.gettempdir())
 
 
