@@ -226,12 +226,61 @@ def _reap(pids: Iterable[int]) -> None:
 
 
 # --- temporary folders --------------------------------------------------------------------------
+#: A folder held in memory (tmpfs) on most Linux systems. Apps commit to SQLite at almost every
+#: request, and each commit waits for the disk (an fsync: milliseconds, tens of them on a busy
+#: disk) but not for memory; an exercise's specs commit hundreds of times.
+MEMORY_FOLDER = Path("/dev/shm")
+#: The room the memory folder must have to be used: what `--memory` lets a grading hold by
+#: default, so that an app never runs out of room there before it would be stopped anyway.
+MEMORY_FOLDER_ROOM_MB = 4096
+
+
+def workspaces_root() -> Path:
+    """Where grading folders go: the temporary folder when `TMPDIR` says which, else the memory
+    folder when it has room, else the system's temporary folder."""
+    if not os.environ.get("TMPDIR") and LINUX:
+        try:
+            free = shutil.disk_usage(MEMORY_FOLDER).free
+        except OSError:
+            free = 0
+        # A small one (Docker gives 64 MB) would turn a big upload or database into a failure.
+        if free >= MEMORY_FOLDER_ROOM_MB * 1024 * 1024 and os.access(
+            MEMORY_FOLDER, os.W_OK | os.X_OK
+        ):
+            return MEMORY_FOLDER
+    return Path(tempfile.gettempdir())
+
+
+def stored_mb(workspace: Path) -> float:
+    """The memory that the files in `workspace` take, if it is in the memory folder (they count
+    towards `--memory` like the memory of the processes); 0 elsewhere."""
+    if workspace.parent != MEMORY_FOLDER:
+        return 0.0
+    total = 0
+    pending = [str(workspace)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            total += entry.stat(follow_symlinks=False).st_blocks * 512
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return total / (1024 * 1024)
+
+
 def new_workspace() -> tuple[Path, str]:
     """A fresh temporary folder for one grading process, marked with the grader that owns it,
     and the grading's token."""
+    root = workspaces_root()
     while True:
         token = secrets.token_hex(5)
-        folder = Path(tempfile.gettempdir()) / (PREFIX + token)
+        folder = root / (PREFIX + token)
         try:
             folder.mkdir(mode=0o700)
         except FileExistsError:
@@ -245,12 +294,15 @@ def remove_workspace(folder: Path) -> None:
 
 
 def clean_leftovers(where: Path | None = None) -> list[Path]:
-    """End and remove what graders that are gone left behind (killed with SIGKILL, say)."""
-    where = where or Path(tempfile.gettempdir())
-    try:
-        candidates = [path for path in where.iterdir() if path.name.startswith(PREFIX)]
-    except OSError:
-        return []
+    """End and remove what graders that are gone left behind (killed with SIGKILL, say); by
+    default, in the temporary folder and in the memory folder."""
+    roots = [where] if where else list(dict.fromkeys([Path(tempfile.gettempdir()), MEMORY_FOLDER]))
+    candidates = []
+    for root in roots:
+        try:
+            candidates += [path for path in root.iterdir() if path.name.startswith(PREFIX)]
+        except OSError:
+            continue
     stale = [path for path in candidates if path.is_dir() and not _owner_alive(path)]
     if stale and LINUX:
         tokens = {path.name[len(PREFIX) :] for path in stale}

@@ -9,6 +9,8 @@ A grading process grades a copy of the learner's folder in a temporary folder of
 the app's `TMPDIR`): whatever the app writes beside itself never reaches the learner's folder
 (where `watch` would take it for a save), and all of it goes with the grading. Everything the
 app starts is ended with it (`grader.containment`), and its memory counts towards `--memory`.
+On Linux that temporary folder is in memory (`/dev/shm`) unless `TMPDIR` names another: what
+the app writes there counts towards `--memory` too.
 """
 
 from __future__ import annotations
@@ -562,6 +564,8 @@ class Engine:
             self._reap(run, now, killed="spec")
         elif table is not None and process.pid is not None:
             held = table.resident_mb(table.grading(process.pid, self._others(run)))
+            if run.workspace is not None:
+                held += containment.stored_mb(run.workspace)
             if held > self.limits.memory_mb:
                 self._reap(run, now, killed="memory")
 

@@ -19,6 +19,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from grader import events
+from grader.loader import LoadedApp
 from grader.messages import clip, describe_exception
 
 #: The origin every spec request goes to.
@@ -202,6 +203,37 @@ def _keys(node: Any) -> Iterable[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _keys(item)
+
+
+def with_clock(loaded: LoadedApp, clock: Any, *, why: str = "move time") -> LoadedApp:
+    """`loaded`, its app's `get_clock` dependency (from the app's module) answering `clock`;
+    fails if the module has none. `why` ends "the grader overrides it to ...": what for."""
+    get_clock = getattr(loaded.module, "get_clock", None)
+    if get_clock is None:
+        raise fail(
+            f"main.py defines no get_clock: the grader overrides it to {why} "
+            "(see the README's grading interface)"
+        )
+    loaded.app.dependency_overrides[get_clock] = lambda: clock
+    return loaded
+
+
+def bearer_header(token: str) -> dict[str, str]:
+    """The `Authorization` header that sends `token` as a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def expect_bearer_401(response: httpx.Response, what: str = "") -> None:
+    """Fail unless `response` is a 401 carrying `WWW-Authenticate: Bearer`; `what` says how the
+    request differed from a good one ("with an expired token")."""
+    sent = f"{call(response)} {what}".rstrip()
+    if response.status_code != 401:
+        raise fail(f"{sent} → expected 401, got {response.status_code}: {body_excerpt(response)}")
+    challenge = response.headers.get("WWW-Authenticate", "")
+    scheme = challenge.replace(",", " ").split()[:1]
+    if [word.lower() for word in scheme] != ["bearer"]:
+        shown = f'"{challenge}"' if challenge else "no WWW-Authenticate header"
+        raise fail(f"{sent} → a 401 must carry WWW-Authenticate: Bearer, got {shown}")
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import pytest
 from cases import build
 from conftest import ROOT, TAG, copy_tree, tagged
 
-from grader import processes
+from grader import containment, processes
 from grader.engine import Engine
 from grader.manifest import load_track
 from grader.progress import Store
@@ -209,3 +209,27 @@ def test_watch_grades_again_only_on_the_learners_saves(tmp_path: Path) -> None:
         terminal.wait_for(re.compile(rb"Grading 01_first_routes"), start=start)
     finally:
         terminal.close()
+
+
+def test_gradings_go_to_memory_only_when_it_has_room_and_tmpdir_names_no_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(containment, "MEMORY_FOLDER", memory)
+    monkeypatch.setattr(containment, "MEMORY_FOLDER_ROOM_MB", 1)
+    assert containment.workspaces_root() == memory
+    folder, _ = containment.new_workspace()
+    try:
+        assert folder.parent == memory
+        (folder / "upload.bin").write_bytes(b"x" * 3 * 1024 * 1024)
+        assert containment.stored_mb(folder) >= 3  # counts towards --memory
+    finally:
+        containment.remove_workspace(folder)
+    monkeypatch.setattr(containment, "MEMORY_FOLDER_ROOM_MB", 10**12)  # too little room
+    assert containment.workspaces_root() != memory
+    monkeypatch.setattr(containment, "MEMORY_FOLDER_ROOM_MB", 1)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the learner's choice wins
+    assert containment.workspaces_root() != memory
+    assert containment.stored_mb(tmp_path) == 0  # on disk, files are not memory

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+from grader.kit import SpecClient, body_excerpt, call, expect_object, fail, with_clock
 from grader.loader import LoadedApp
 
 #: The zone of the grader's clock: not UTC, so that a time passed on unconverted shows.
@@ -75,15 +75,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def loaded(load_app: Callable[..., LoadedApp], clock: FakeClock) -> LoadedApp:
     """The learner's app, whose `get_clock` dependency answers with `clock`."""
-    loaded = load_app()
-    get_clock = getattr(loaded.module, "get_clock", None)
-    if get_clock is None:
-        raise fail(
-            "main.py defines no get_clock: the grader overrides it to set the time "
-            "(see the README's grading interface)"
-        )
-    loaded.app.dependency_overrides[get_clock] = lambda: clock
-    return loaded
+    return with_clock(load_app(), clock, why="set the time")
 
 
 def valid_order(number: int) -> dict[str, Any]:

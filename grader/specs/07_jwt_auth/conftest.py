@@ -21,8 +21,9 @@ import pytest
 
 from grader.kit import (
     SpecClient,
-    body_excerpt,
+    bearer_header,
     call,
+    expect_bearer_401,
     expect_object,
     expect_status,
     fail,
@@ -121,22 +122,10 @@ def frequent_switches() -> Iterator[None]:
         yield
 
 
-def check_401(response: httpx.Response, what: str) -> None:
-    """Fail unless `response` is a 401 carrying `WWW-Authenticate: Bearer`."""
-    sent = f"{call(response)} {what}" if what else call(response)
-    if response.status_code != 401:
-        raise fail(f"{sent} → expected 401, got {response.status_code}: {body_excerpt(response)}")
-    challenge = response.headers.get("WWW-Authenticate", "")
-    scheme = challenge.replace(",", " ").split()[:1]
-    if [word.lower() for word in scheme] != ["bearer"]:
-        shown = f'"{challenge}"' if challenge else "no WWW-Authenticate header"
-        raise fail(f"{sent} → 401 must carry WWW-Authenticate: Bearer, got {shown}")
-
-
 @pytest.fixture
 def expect_401() -> Expect401:
     """`expect_401(response, "with an expired token")`: a 401 with `WWW-Authenticate: Bearer`."""
-    return check_401
+    return expect_bearer_401
 
 
 def _jwt_claims(text: str) -> Any:
@@ -197,10 +186,6 @@ def expect_no_secrets() -> ExpectNoSecrets:
     return check_no_secrets
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def sign_in(client: SpecClient) -> SignIn:
     """`await sign_in()`: register alice, log her in, and check her access token works."""
@@ -216,7 +201,7 @@ def sign_in(client: SpecClient) -> SignIn:
         for name in ("access_token", "refresh_token"):
             if not isinstance(tokens[name], str) or not tokens[name]:
                 raise fail(f'{call(response)} → "{name}" must be a non-empty string')
-        me = await client.get("/users/me", headers=bearer(tokens["access_token"]))
+        me = await client.get("/users/me", headers=bearer_header(tokens["access_token"]))
         expect_status(me, 200)
         return {
             "id": str(created["id"]),

@@ -16,7 +16,7 @@ import httpx
 import jwt
 import pytest
 
-from grader.kit import SpecClient, call, expect_object, fail
+from grader.kit import SpecClient, bearer_header, call, expect_object, fail
 
 pytestmark = pytest.mark.task(3)
 
@@ -63,7 +63,7 @@ def flip(signature: str, index: int) -> str:
 
 
 async def get_me(client: SpecClient, token: str) -> httpx.Response:
-    return await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
+    return await client.get("/users/me", headers=bearer_header(token))
 
 
 async def expect_accepted(client: SpecClient, token: str, what: str) -> None:

@@ -13,7 +13,15 @@ import httpx
 import jwt
 import pytest
 
-from grader.kit import SpecClient, call, expect_header, expect_object, expect_status, fail
+from grader.kit import (
+    SpecClient,
+    bearer_header,
+    call,
+    expect_header,
+    expect_object,
+    expect_status,
+    fail,
+)
 
 pytestmark = pytest.mark.task(4)
 
@@ -106,7 +114,7 @@ async def test_refresh_answers_a_new_token_pair(
             f"{call(response)} → the new access token should expire {lifetime} s after it is "
             f"issued, but its exp is {float(claims['exp']) - before:.0f} s after the request"
         )
-    me = await client.get("/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get("/users/me", headers=bearer_header(str(body["access_token"])))
     me_body = expect_object(me, 200, "id", "username")
     if me_body["id"] != int(account["id"]) or me_body["username"] != account["username"]:
         raise fail(f"{call(me)} with the new access token → not alice's account: {me.text[:80]}")

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from grader.kit import SpecClient, call, expect_object, expect_status, fail
+from grader.kit import SpecClient, bearer_header, call, expect_object, expect_status, fail
 
 pytestmark = pytest.mark.task(5)
 
@@ -15,12 +15,8 @@ SignIn = Callable[..., Awaitable[dict[str, str]]]
 Expect401 = Callable[[httpx.Response, str], None]
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def delete_account(client: SpecClient, access_token: str) -> None:
-    response = await client.delete("/users/me", headers=bearer(access_token))
+    response = await client.delete("/users/me", headers=bearer_header(access_token))
     expect_status(response, 204)
     if response.content:
         raise fail(f"{call(response)} → a 204 has no body, got {response.text[:80]!r}")
@@ -46,9 +42,9 @@ async def test_deleted_users_tokens_are_401(
     """DELETE /users/me answers 204; the account's access and refresh tokens then get 401."""
     account = await sign_in()
     await delete_account(client, account["access_token"])
-    response = await client.get("/users/me", headers=bearer(account["access_token"]))
+    response = await client.get("/users/me", headers=bearer_header(account["access_token"]))
     expect_401(response, "with the access token of a deleted account")
-    again = await client.delete("/users/me", headers=bearer(account["access_token"]))
+    again = await client.delete("/users/me", headers=bearer_header(account["access_token"]))
     expect_401(again, "with the access token of an account already deleted")
     expect_401(
         await refresh(client, account["refresh_token"]),
@@ -64,7 +60,7 @@ async def test_old_tokens_do_not_open_a_new_account(
     account = await sign_in()
     await delete_account(client, account["access_token"])
     await reregister(client, account["username"])
-    response = await client.get("/users/me", headers=bearer(account["access_token"]))
+    response = await client.get("/users/me", headers=bearer_header(account["access_token"]))
     expect_401(
         response, "with the token of a deleted account, after its username was re-registered"
     )
@@ -80,7 +76,7 @@ async def test_other_accounts_are_untouched(client: SpecClient, sign_in: SignIn)
     bob = await sign_in("bob", "bobs-own-password-2")
     alice = await sign_in()
     await delete_account(client, alice["access_token"])
-    response = await client.get("/users/me", headers=bearer(bob["access_token"]))
+    response = await client.get("/users/me", headers=bearer_header(bob["access_token"]))
     body = expect_object(response, 200, "id", "username")
     if body["username"] != "bob" or body["id"] != int(bob["id"]):
         raise fail(f"{call(response)} with bob's token → expected bob, got {response.text[:80]}")
@@ -100,15 +96,15 @@ async def test_delete_without_a_valid_token_is_401(
     account = await sign_in()
     attempts = {
         "without an Authorization header": {},
-        "with a garbage bearer token": bearer("garbage"),
-        "with the refresh token as bearer token": bearer(account["refresh_token"]),
+        "with a garbage bearer token": bearer_header("garbage"),
+        "with the refresh token as bearer token": bearer_header(account["refresh_token"]),
         "with the access token under the Basic scheme": {
             "Authorization": f"Basic {account['access_token']}"
         },
     }
     for what, headers in attempts.items():
         expect_401(await client.delete("/users/me", headers=headers), what)
-    me = await client.get("/users/me", headers=bearer(account["access_token"]))
+    me = await client.get("/users/me", headers=bearer_header(account["access_token"]))
     if me.status_code != 200:
         raise fail(
             f"{call(me)} after DELETE /users/me attempts without a valid token → expected 200, "

@@ -21,7 +21,15 @@ import httpx
 import jwt
 import pytest
 
-from grader.kit import SpecClient, body_excerpt, call, expect_object, fail
+from grader.kit import (
+    SpecClient,
+    bearer_header,
+    body_excerpt,
+    call,
+    expect_bearer_401,
+    expect_object,
+    fail,
+)
 
 if TYPE_CHECKING:
     from grader.specs.conftest import World
@@ -135,24 +143,13 @@ def mint() -> Mint:
 @pytest.fixture
 def bearer() -> Bearer:
     def bearer(user_id: int | str, scopes: Iterable[str] | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {_mint(user_id, scopes)}"}
+        return bearer_header(_mint(user_id, scopes))
 
     return bearer
 
 
 def _sent(response: httpx.Response, what: str) -> str:
     return f"{call(response)} {what}".rstrip()
-
-
-def _check_401(response: httpx.Response, what: str) -> None:
-    sent = _sent(response, what)
-    if response.status_code != 401:
-        raise fail(f"{sent} → expected 401, got {response.status_code}: {body_excerpt(response)}")
-    challenge = response.headers.get("WWW-Authenticate", "")
-    scheme = challenge.replace(",", " ").split()[:1]
-    if [word.lower() for word in scheme] != ["bearer"]:
-        shown = f'"{challenge}"' if challenge else "no WWW-Authenticate header"
-        raise fail(f"{sent} → a 401 must carry WWW-Authenticate: Bearer, got {shown}")
 
 
 def _check_403(response: httpx.Response, what: str) -> None:
@@ -195,7 +192,7 @@ def _check_scope_403(response: httpx.Response, scopes: set[str], what: str) -> N
 
 @pytest.fixture
 def expect_401() -> Expect401:
-    return _check_401
+    return expect_bearer_401
 
 
 @pytest.fixture

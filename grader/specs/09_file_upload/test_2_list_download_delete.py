@@ -362,5 +362,5 @@ async def test_large_download_is_streamed(
 def large_text() -> bytes:
     """3 MiB of UTF-8 text, every line numbered."""
     size = 3 * 1024 * 1024
-    lines = b"".join(f"line {n:07d} of a large text file\n".encode() for n in range(size // 32 + 1))
-    return lines[:size]
+    lines = "".join([f"line {n:07d} of a large text file\n" for n in range(size // 32 + 1)])
+    return lines.encode()[:size]

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import httpx
 import pytest
 
-from grader.kit import SpecClient, body_excerpt, call, fail
+from grader.kit import SpecClient, body_excerpt, call, fail, with_clock
 from grader.loader import LoadedApp
 
 #: The environment every app is started with, before a spec's `env` marker.
@@ -71,15 +71,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def loaded(load_app: Callable[..., LoadedApp], clock: FakeClock) -> LoadedApp:
     """The learner's app, whose `get_clock` dependency answers with `clock`."""
-    loaded = load_app()
-    get_clock = getattr(loaded.module, "get_clock", None)
-    if get_clock is None:
-        raise fail(
-            "main.py defines no get_clock: the grader overrides it to move time "
-            "(see the README's grading interface)"
-        )
-    loaded.app.dependency_overrides[get_clock] = lambda: clock
-    return loaded
+    return with_clock(load_app(), clock)
 
 
 #: Another client of the spec's running app: see the shared `client_at` fixture.

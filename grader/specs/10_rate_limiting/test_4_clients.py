@@ -17,6 +17,25 @@ ClientAt = Callable[..., SpecClient]
 PROXY = ("10.0.0.1", 4000)
 
 
+async def forged_then_refused(
+    sender: SpecClient, spend: Spend, refused: Refused, *, after: str, whose: str, refusal: str
+) -> None:
+    """Five requests pass and a sixth is refused, each with an X-Forwarded-For of its own: a
+    forged first entry (198.51.100.1 to .6), then `after` (more entries, or none). `whose` says
+    whose requests they are ("from 127.0.0.1"); `refusal`, why the sixth is refused."""
+    for number in range(1, 6):
+        await spend(
+            sender,
+            1,
+            headers={"X-Forwarded-For": f"198.51.100.{number}{after}"},
+            why=f"(request {number} of 5 {whose})",
+        )
+    refused(
+        await sender.get("/api/quotes/random", headers={"X-Forwarded-For": f"198.51.100.6{after}"}),
+        refusal,
+    )
+
+
 @pytest.mark.rule("client-by-address", "first-client-is-address")
 async def test_addresses_have_separate_quotas(
     client: SpecClient, client_at: ClientAt, spend: Spend, refused: Refused
@@ -84,16 +103,14 @@ async def test_forwarded_for_ignored_without_trusted_proxies(
     client: SpecClient, spend: Spend, refused: Refused
 ) -> None:
     """With no TRUSTED_PROXIES, a new X-Forwarded-For on each request does not reset the quota."""
-    for number in range(1, 6):
-        await spend(
-            client,
-            1,
-            headers={"X-Forwarded-For": f"198.51.100.{number}"},
-            why=f"(request {number} of 5 from 127.0.0.1)",
-        )
-    refused(
-        await client.get("/api/quotes/random", headers={"X-Forwarded-For": "198.51.100.6"}),
-        "after 5 requests from 127.0.0.1: X-Forwarded-For is ignored when no proxy is trusted",
+    await forged_then_refused(
+        client,
+        spend,
+        refused,
+        after="",
+        whose="from 127.0.0.1",
+        refusal="after 5 requests from 127.0.0.1: X-Forwarded-For is ignored when no proxy is "
+        "trusted",
     )
 
 
@@ -103,16 +120,13 @@ async def test_forwarded_for_ignored_from_untrusted_peer(
     client: SpecClient, spend: Spend, refused: Refused
 ) -> None:
     """With TRUSTED_PROXIES=10.0.0.1, X-Forwarded-For sent by 127.0.0.1 is ignored."""
-    for number in range(1, 6):
-        await spend(
-            client,
-            1,
-            headers={"X-Forwarded-For": f"198.51.100.{number}"},
-            why=f"(request {number} of 5 from 127.0.0.1)",
-        )
-    refused(
-        await client.get("/api/quotes/random", headers={"X-Forwarded-For": "198.51.100.6"}),
-        "after 5 requests from 127.0.0.1, not a trusted proxy (TRUSTED_PROXIES=10.0.0.1)",
+    await forged_then_refused(
+        client,
+        spend,
+        refused,
+        after="",
+        whose="from 127.0.0.1",
+        refusal="after 5 requests from 127.0.0.1, not a trusted proxy (TRUSTED_PROXIES=10.0.0.1)",
     )
 
 
@@ -148,19 +162,13 @@ async def test_client_is_rightmost_untrusted_forwarded_entry(
 ) -> None:
     """Via trusted proxies, the client is the rightmost untrusted X-Forwarded-For entry."""
     async with client_at(PROXY) as proxy:
-        for number in range(1, 6):
-            await spend(
-                proxy,
-                1,
-                headers={"X-Forwarded-For": f"198.51.100.{number}, 203.0.113.5, 10.0.0.2"},
-                why=f"(request {number} of 5 for client 203.0.113.5)",
-            )
-        refused(
-            await proxy.get(
-                "/api/quotes/random",
-                headers={"X-Forwarded-For": "198.51.100.6, 203.0.113.5, 10.0.0.2"},
-            ),
-            "after 5 requests for client 203.0.113.5 via proxies 10.0.0.2 and 10.0.0.1: "
+        await forged_then_refused(
+            proxy,
+            spend,
+            refused,
+            after=", 203.0.113.5, 10.0.0.2",
+            whose="for client 203.0.113.5",
+            refusal="after 5 requests for client 203.0.113.5 via proxies 10.0.0.2 and 10.0.0.1: "
             "the entries left of it are the client's own to forge",
         )
         await spend(
@@ -363,32 +371,24 @@ async def test_trusted_proxies_are_whole_addresses(
 ) -> None:
     """With TRUSTED_PROXIES=10.0.0.10,10.0.0.20, neither 10.0.0.1 nor 10.0.0.2 is trusted."""
     async with client_at(PROXY) as untrusted:
-        for number in range(1, 6):
-            await spend(
-                untrusted,
-                1,
-                headers={"X-Forwarded-For": f"198.51.100.{number}"},
-                why=f"(request {number} of 5 from 10.0.0.1)",
-            )
-        refused(
-            await untrusted.get("/api/quotes/random", headers={"X-Forwarded-For": "198.51.100.6"}),
-            "after 5 requests from 10.0.0.1, which is not 10.0.0.10 (TRUSTED_PROXIES="
+        await forged_then_refused(
+            untrusted,
+            spend,
+            refused,
+            after="",
+            whose="from 10.0.0.1",
+            refusal="after 5 requests from 10.0.0.1, which is not 10.0.0.10 (TRUSTED_PROXIES="
             "10.0.0.10,10.0.0.20): its X-Forwarded-For is ignored",
         )
     async with client_at(("10.0.0.10", 4000)) as proxy:
-        for number in range(1, 6):
-            await spend(
-                proxy,
-                1,
-                headers={"X-Forwarded-For": f"198.51.100.{number}, 10.0.0.2"},
-                why=f"(request {number} of 5 for client 10.0.0.2 via trusted proxy 10.0.0.10)",
-            )
-        refused(
-            await proxy.get(
-                "/api/quotes/random", headers={"X-Forwarded-For": "198.51.100.6, 10.0.0.2"}
-            ),
-            "after 5 requests for client 10.0.0.2 via 10.0.0.10: 10.0.0.2 is not 10.0.0.20, "
-            "so it is the client, and the entries left of it are its own to forge",
+        await forged_then_refused(
+            proxy,
+            spend,
+            refused,
+            after=", 10.0.0.2",
+            whose="for client 10.0.0.2 via trusted proxy 10.0.0.10",
+            refusal="after 5 requests for client 10.0.0.2 via 10.0.0.10: 10.0.0.2 is not "
+            "10.0.0.20, so it is the client, and the entries left of it are its own to forge",
         )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import jwt
 import pytest
 
-from grader.kit import fail
+from grader.kit import fail, with_clock
 from grader.loader import LoadedApp
 from grader.ws import Closed, WebSocketClient
 
@@ -69,15 +69,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def loaded(load_app: Callable[..., LoadedApp], clock: FakeClock) -> LoadedApp:
     """The learner's app, whose `get_clock` dependency answers with `clock`."""
-    loaded = load_app()
-    get_clock = getattr(loaded.module, "get_clock", None)
-    if get_clock is None:
-        raise fail(
-            "main.py defines no get_clock: the grader overrides it to move time "
-            "(see the README's grading interface)"
-        )
-    loaded.app.dependency_overrides[get_clock] = lambda: clock
-    return loaded
+    return with_clock(load_app(), clock)
 
 
 #: `sign({"sub": ...}, secret=..., algorithm=...)`: a JWS of exactly this payload, unchecked.
