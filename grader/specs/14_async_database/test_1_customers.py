@@ -318,3 +318,30 @@ async def test_concurrent_requests_each_have_a_session(
     assert len(accounts) == 5, (
         f"{call(r)} → expected 5 accounts after 4 concurrent opens, got {accounts!r}"
     )
+
+
+@pytest.mark.rule("not-found", "get-customer", "get-account", "open-account")
+async def test_rows_at_the_largest_id_are_found(
+    client: SpecClient, database: Any, expect_customer: Expect, expect_account: Expect
+) -> None:
+    """Rows whose id is 2⁶³ − 1 are found; an id between two rows, or past −2⁶⁴, is 404."""
+    database.execute("INSERT INTO customers (id, name, version) VALUES (1000, 'Low', 1)")
+    database.execute(f"INSERT INTO customers (id, name, version) VALUES ({MAX_INTEGER}, 'Max', 1)")
+    database.execute(
+        f"INSERT INTO accounts (id, customer_id, balance_cents) VALUES ({MAX_INTEGER}, 1000, 5)"
+    )
+    r = await client.get(f"/customers/{MAX_INTEGER}")
+    expect_customer(r, 200, {"id": MAX_INTEGER, "name": "Max", "accounts": []})
+    r = await client.get(f"/accounts/{MAX_INTEGER}")
+    expect_account(r, 200, {"id": MAX_INTEGER, "customer_id": 1000, "balance_cents": 5})
+    r = await client.get("/customers/1000")
+    shown = expect_customer(r, 200, {"id": 1000, "name": "Low"})
+    assert [a["id"] for a in shown["accounts"]] == [MAX_INTEGER], f"{call(r)} → {shown!r}"
+    r = await client.post(f"/customers/{MAX_INTEGER}/accounts", json={"balance_cents": 7})
+    expect_account(r, 201, {"customer_id": MAX_INTEGER, "balance_cents": 7})
+    for path in ("/customers/999", "/customers/1001", "/accounts/999"):
+        expect_status(await client.get(path), 404)
+    for n in (-(2**64), -(2**63) - 1, -(2**63)):
+        expect_status(await client.get(f"/customers/{n}"), 404)
+        expect_status(await client.get(f"/accounts/{n}"), 404)
+        expect_status(await client.post(f"/customers/{n}/accounts", json={"balance_cents": 1}), 404)

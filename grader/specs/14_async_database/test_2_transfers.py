@@ -101,6 +101,17 @@ async def test_bad_transfers_are_422(
     ]
     for case in cases:
         expect_refused(await client.post("/transfers", json=case), 422, database, before)
+    # Large ids are distinct objects in Python: "the same account" is equality, not identity.
+    database.execute(
+        f"INSERT INTO accounts (id, customer_id, balance_cents) VALUES ({MAX_INTEGER}, 1, 900)"
+    )
+    database.execute("INSERT INTO accounts (id, customer_id, balance_cents) VALUES (7000, 1, 900)")
+    before = database.balances()
+    for same in (MAX_INTEGER, 7000):
+        r = await client.post("/transfers", json=body(same, same, 100))
+        expect_refused(r, 422, database, before)
+    r = await client.post("/transfers", json=body(MAX_INTEGER, 7000, 100))
+    expect_status(r, 200)
 
 
 @pytest.mark.rule("transfer-404", "all-or-nothing")

@@ -108,13 +108,26 @@ async def test_bad_patches_are_422(
 
 
 @pytest.mark.rule("patch-404", "not-found")
-async def test_patch_of_no_customer_is_404(client: SpecClient, new_customer: NewCustomer) -> None:
+async def test_patch_of_no_customer_is_404(
+    client: SpecClient, new_customer: NewCustomer, database: Any
+) -> None:
     """PATCH /customers/{id} answers 404 for no such customer, however large its id."""
     ada = await new_customer("Ada")
-    for customer_id in (ada["id"] + 1, 0, MAX_INTEGER, MAX_INTEGER + 1, 2**64):
+    for customer_id in (ada["id"] + 1, 0, MAX_INTEGER, MAX_INTEGER + 1, 2**64, -(2**64)):
         r = await client.patch(f"/customers/{customer_id}", json={"name": "X", "version": 1})
         expect_status(r, 404)
+        assert stored(database, ada["id"]) == ("Ada", 1), (
+            f"{call(r)} answered 404 → but customer {ada['id']} changed: "
+            f"{stored(database, ada['id'])}"
+        )
     expect_status(await client.patch("/customers/abc", json={"name": "X", "version": 1}), 422)
+    database.execute(f"INSERT INTO customers (id, name, version) VALUES ({MAX_INTEGER}, 'Max', 4)")
+    r = await client.patch(f"/customers/{MAX_INTEGER}", json={"name": "Maxi", "version": 4})
+    if r.status_code != 200 or r.json().get("version") != 5:
+        raise fail(
+            f"{call(r)} of the customer whose id is 2⁶³ − 1 → expected 200 and version 5, "
+            f"got {r.status_code}: {body_excerpt(r)}"
+        )
 
 
 @pytest.mark.rule("patch-ignored")
