@@ -42,8 +42,10 @@ MAX_INTEGER = 2**63 - 1
 CUSTOMER_FIELDS = ("id", "name", "version", "accounts")
 ACCOUNT_FIELDS = ("id", "customer_id", "balance_cents")
 #: Seconds the grader holds the database lock before its watchdog lets it go: only an app that
-#: blocks the event loop (and so the spec) ever waits this long.
-LOCK_LIMIT = 2.0
+#: blocks the event loop (and so the spec) ever waits this long; a correct app's request waits
+#: only while the spec asks GET /health. Under SQLite's 5-second busy timeout, so that even then
+#: the waiting request is answered rather than refused with "database is locked".
+LOCK_LIMIT = 4.0
 #: How many times the spec asks GET /health while the database is locked.
 PROBES = 20
 
