@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -68,11 +68,28 @@ class SpecClient(httpx.AsyncClient):
 CLIENT_ADDRESS = ("127.0.0.1", 50000)
 
 
+class PerRequestState:
+    """Each request gets its own copy of the lifespan state, as uvicorn gives it.
+
+    asgi-lifespan hands every request the same dict as `scope["state"]`: without this, what one
+    request keeps on `request.state` would be seen (and overwritten) by the requests beside it.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket") and "state" in scope:
+            scope["state"] = dict(scope["state"])
+        await self.app(scope, receive, send)
+
+
 @asynccontextmanager
 async def started(app: Any, *, folder: Path | None = None) -> AsyncIterator[Any]:
-    """Run the app's lifespan around the block; yields the app to send requests to."""
+    """Run the app's lifespan around the block; yields the app to send requests to, each request
+    with its own copy of the lifespan state."""
     # No timeouts of its own: the grader times the spec, and says a hang was in startup.
-    manager = LifespanManager(app, startup_timeout=None, shutdown_timeout=None)
+    manager = LifespanManager(PerRequestState(app), startup_timeout=None, shutdown_timeout=None)
     events.phase(events.STARTUP)
     try:
         await manager.__aenter__()

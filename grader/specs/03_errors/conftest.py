@@ -67,25 +67,9 @@ def app_env() -> dict[str, str]:
     return {"API_TOKEN": API_TOKEN}
 
 
-class PerRequestState:
-    """Each request gets its own copy of the lifespan state, as uvicorn gives it.
-
-    asgi-lifespan hands every request the same dict as `scope["state"]`: without this, what one
-    request keeps on `request.state` would be seen (and overwritten) by the requests beside it.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] in ("http", "websocket") and "state" in scope:
-            scope["state"] = dict(scope["state"])
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture
 async def running(app: Any, exercise_dir: Path) -> AsyncIterator[Any]:
-    async with started(PerRequestState(app), folder=exercise_dir) as running:
+    async with started(app, folder=exercise_dir) as running:
         yield running
 
 

@@ -350,22 +350,6 @@ async def watch(exercise_dir: Path) -> AsyncIterator[Watch]:
 
 
 # --- the service --------------------------------------------------------------------------------
-class PerRequestState:
-    """Each request gets its own copy of the lifespan state, as uvicorn gives it.
-
-    asgi-lifespan hands every request the same dict as `scope["state"]`: without this, what one
-    request keeps on `request.state` would be seen (and overwritten) by the requests beside it.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] in ("http", "websocket") and "state" in scope:
-            scope["state"] = dict(scope["state"])
-        await self.app(scope, receive, send)
-
-
 class Service:
     """The learner's app as a server runs it: started, stopped, started again, and watched."""
 
@@ -396,7 +380,7 @@ class Service:
 
     async def _run(self, ready: asyncio.Future[None]) -> None:
         try:
-            async with started(PerRequestState(self.app), folder=self.folder) as running:
+            async with started(self.app, folder=self.folder) as running:
                 self.running = running
                 ready.set_result(None)
                 await self._stop.wait()
